@@ -1,0 +1,37 @@
+"""Entry point of the grading kernel: ``python -m nncourse.grading.kernel_launcher -f CONN``.
+
+Before any student code runs it caps the process's memory, blocks imports of the reference
+implementation and puts the referee's agent into the user namespace; then it is an ordinary
+IPython kernel.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _cap_memory() -> None:
+    megabytes = int(os.environ.get("NNCOURSE_KERNEL_MEMORY_MB", "0") or 0)
+    if megabytes <= 0:
+        return
+    import resource
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main() -> None:
+    _cap_memory()
+    from nncourse.grading import kernel_agent
+    from ipykernel.kernelapp import IPKernelApp
+
+    kernel_agent.install_import_blocker()
+    app = IPKernelApp.instance()
+    app.initialize(sys.argv[1:])
+    agent = kernel_agent.Agent(app.shell)
+    app.shell.user_ns["__nncourse_agent__"] = agent
+    app.shell.user_ns_hidden["__nncourse_agent__"] = agent
+    app.start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Run a whole notebook for grading: student cells in the guarded kernel, tests in the referee.
+
+Cell roles come from nbgrader's metadata:
+  * autograded test cell (grade, not solution, code)   -> referee only
+  * read-only setup cell (locked, not grade/solution)   -> kernel and referee
+  * everything else (solutions, student scratch cells) -> kernel only
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from .kernel_session import KernelSession
+from .referee import Referee
+
+DEFAULT_CELL_TIMEOUT = 30.0
+DEFAULT_MEMORY_MB = 2048
+
+
+def cell_role(cell) -> str:
+    if cell.get("cell_type") != "code":
+        return "text"
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("grade") and not meta.get("solution"):
+        return "test"
+    if meta.get("locked") and not meta.get("grade") and not meta.get("solution"):
+        return "setup"
+    return "student"
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    points: float
+    passed: bool
+    message: str
+    timed_out: bool = False
+
+
+@dataclass
+class RunReport:
+    tests: list[TestResult] = field(default_factory=list)
+    timed_out: bool = False
+    crashed: bool = False
+    agent_broken: bool = False
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        if self.crashed:
+            return "crashed"
+        if self.timed_out:
+            return "timeout"
+        if self.agent_broken:
+            return "tampered"
+        return "ok"
+
+    @property
+    def score(self) -> float:
+        return sum(t.points for t in self.tests if t.passed)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+
+def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
+                 memory_mb: int = DEFAULT_MEMORY_MB) -> RunReport:
+    """Execute ``nb`` (an nbformat notebook, changed in place: outputs are filled in)."""
+    report = RunReport()
+    start = time.monotonic()
+    with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb) as session:
+        referee = Referee(session, call_timeout=cell_timeout)
+        for index, cell in enumerate(nb.cells):
+            role = cell_role(cell)
+            if role == "text":
+                continue
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            if role in ("student", "setup"):
+                run = session.run_cell(cell["source"])
+                cell["outputs"] = run.outputs
+                if run.status == "timeout":
+                    report.timed_out = True
+                if run.status == "crashed":
+                    report.crashed = True
+                if role == "setup":
+                    try:
+                        referee.run_setup(cell["source"])
+                    except Exception as exc:  # a broken setup cell is the course's bug
+                        raise RuntimeError(f"setup cell {index} fails in the referee: {exc}") from exc
+                continue
+            meta = cell["metadata"]["nbgrader"]
+            label = meta.get("grade_id", f"cell-{index}")
+            result = referee.run_test(cell["source"], label)
+            cell["outputs"] = result["outputs"]
+            report.tests.append(TestResult(label, float(meta.get("points", 0)), result["passed"],
+                                           result["message"], result["timed_out"]))
+            report.timed_out |= result["timed_out"]
+            if session.died:
+                report.crashed = True
+        report.agent_broken = referee.agent_broken
+        report.warnings = referee.warnings
+    report.seconds = time.monotonic() - start
+    return report
