@@ -131,7 +131,7 @@ class Agent:
                 return {"found": True, "value": ns[name]}
             return {"found": False, "value": None}
         if op == "define":  # run test-supplied source in the kernel, return the named object
-            ns: dict = {"__builtins__": builtins}
+            ns: dict = {"__builtins__": builtins, "np": wire.np}
             exec(compile(req["source"], "<test helper>", "exec"), ns)
             return ns[req["name"]]
         target = self._objects[req["handle"]] if "handle" in req else None

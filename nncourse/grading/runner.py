@@ -8,6 +8,8 @@ Cell roles come from nbgrader's metadata:
 from __future__ import annotations
 
 import time
+
+import nbformat
 from dataclasses import dataclass, field
 
 from .kernel_session import KernelSession
@@ -15,6 +17,7 @@ from .referee import Referee
 
 DEFAULT_CELL_TIMEOUT = 30.0
 DEFAULT_MEMORY_MB = 2048
+DEFAULT_NOTEBOOK_TIMEOUT = 600.0
 
 
 def cell_role(cell) -> str:
@@ -66,8 +69,13 @@ class RunReport:
 
 
 def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
-                 memory_mb: int = DEFAULT_MEMORY_MB) -> RunReport:
-    """Execute ``nb`` (an nbformat notebook, changed in place: outputs are filled in)."""
+                 memory_mb: int = DEFAULT_MEMORY_MB,
+                 notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT) -> RunReport:
+    """Execute ``nb`` (an nbformat notebook, changed in place: outputs are filled in).
+
+    Each cell has ``cell_timeout`` seconds; once the whole notebook has used
+    ``notebook_timeout`` seconds the remaining cells are not run (their tests fail).
+    """
     report = RunReport()
     start = time.monotonic()
     with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb) as session:
@@ -78,9 +86,19 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
                 continue
             cell["outputs"] = []
             cell["execution_count"] = None
+            if time.monotonic() - start > notebook_timeout:
+                report.timed_out = True
+                message = (f"not run: the notebook used up its time budget of {notebook_timeout:g} s")
+                cell["outputs"] = [nbformat.from_dict({"output_type": "error", "ename": "NotebookTimeout",
+                                                       "evalue": message, "traceback": [message]})]
+                if role == "test":
+                    meta = cell["metadata"]["nbgrader"]
+                    report.tests.append(TestResult(meta.get("grade_id", f"cell-{index}"),
+                                                   float(meta.get("points", 0)), False, message, True))
+                continue
             if role in ("student", "setup"):
                 run = session.run_cell(cell["source"])
-                cell["outputs"] = run.outputs
+                cell["outputs"] = [nbformat.from_dict(o) for o in run.outputs]
                 if run.status == "timeout":
                     report.timed_out = True
                 if run.status == "crashed":
@@ -94,7 +112,7 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
             meta = cell["metadata"]["nbgrader"]
             label = meta.get("grade_id", f"cell-{index}")
             result = referee.run_test(cell["source"], label)
-            cell["outputs"] = result["outputs"]
+            cell["outputs"] = [nbformat.from_dict(o) for o in result["outputs"]]
             report.tests.append(TestResult(label, float(meta.get("points", 0)), result["passed"],
                                            result["message"], result["timed_out"]))
             report.timed_out |= result["timed_out"]

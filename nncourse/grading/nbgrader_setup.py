@@ -1,0 +1,41 @@
+"""nbgrader configuration for this course, shared by ``nbgrader_config.py`` and ``nncourse``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+from ..course import DEFAULT_WORK_DIR, EXERCISES, ROOT, SOLUTIONS
+
+
+def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url: str | None = None,
+                  cell_timeout: float = 30.0, release_dir: str | Path | None = None) -> Config:
+    """Config with ``solutions/`` as source, ``exercises/`` as release and a work folder for
+    submissions, autograded copies, feedback and the SQLite gradebook."""
+    root = Path(root).resolve()
+    work = Path(work_dir) if work_dir is not None else root / DEFAULT_WORK_DIR
+    work = work if work.is_absolute() else root / work
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = SOLUTIONS
+    c.CourseDirectory.release_directory = str(release_dir) if release_dir else EXERCISES
+    c.CourseDirectory.submitted_directory = str(work / "submitted")
+    c.CourseDirectory.autograded_directory = str(work / "autograded")
+    c.CourseDirectory.feedback_directory = str(work / "feedback")
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{work / 'gradebook.db'}"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                        GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+    from .preprocessor import RefereeExecute
+
+    c.Autograde.autograde_preprocessors = [RefereeExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                           CheckCellMetadata]
+    c.RefereeExecute.timeout = int(cell_timeout)
+    # Feedback shows results and messages, never the source of hidden tests.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    return c

@@ -1,0 +1,56 @@
+"""``nncourse check NOTEBOOK``: a student's self-check, with no course folder or gradebook.
+
+Runs the notebook in a fresh guarded kernel exactly as the grader does (tests in the referee,
+the reference implementation blocked) and prints each task's result.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from .grading.runner import DEFAULT_CELL_TIMEOUT, RunReport, run_notebook
+
+
+class NotebookUnreadable(ValueError):
+    pass
+
+
+def read_notebook(path: Path):
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {path}")
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - any parse problem means unreadable
+        raise NotebookUnreadable(f"{path} is not a readable notebook: {str(exc).splitlines()[0][:300]}") from None
+    return nb
+
+
+def check_notebook(path: Path, cell_timeout: float = DEFAULT_CELL_TIMEOUT) -> RunReport:
+    path = Path(path).resolve()
+    nb = read_notebook(path)
+    return run_notebook(nb, str(path.parent), cell_timeout=cell_timeout)
+
+
+def format_report(report: RunReport, name: str) -> str:
+    lines = [f"Self-check of {name}", ""]
+    width = max([len(t.grade_id) for t in report.tests] + [10])
+    for t in report.tests:
+        mark = "passed" if t.passed else "FAILED"
+        lines.append(f"  {t.grade_id:<{width}}  {mark}  {t.points:g} point(s)")
+        if not t.passed:
+            for i, line in enumerate(t.message.strip().splitlines()[:6]):
+                lines.append(f"  {'':<{width}}    {'-> ' if i == 0 else '   '}{line}")
+    if not report.tests:
+        lines.append("  (this notebook has no test cells)")
+    lines.append("")
+    lines.append(f"Visible tests: {report.score:g} / {report.max_score:g} points "
+                 f"({sum(t.passed for t in report.tests)} of {len(report.tests)} passed)")
+    if report.status != "ok":
+        lines.append(f"Status: {report.status}")
+    if report.warnings:
+        lines.append(f"Warnings from your code: {len(report.warnings)}, first: {report.warnings[0]}")
+    lines.append("Hidden tests run only when your instructor grades the notebook.")
+    return "\n".join(lines)
