@@ -32,7 +32,8 @@ def cmd_check(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_report(report, args.notebook))
-    return 0 if report.tests and all(t.passed for t in report.tests) else 1
+    visible = [t for t in report.tests if not t.hidden_only]
+    return 0 if visible and all(t.passed for t in visible) and report.status == "ok" else 1
 
 
 def _settings(args):

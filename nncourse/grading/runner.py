@@ -38,6 +38,20 @@ class TestResult:
     passed: bool
     message: str
     timed_out: bool = False
+    hidden_only: bool = False  # nothing but imports: its tests were removed from the student copy
+
+
+def has_checks(source: str) -> bool:
+    """True if a test cell does more than import (a released cell whose tests are all hidden
+    keeps only its import lines)."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True
+    return any(not isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass))
+               and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+               for node in tree.body)
 
 
 @dataclass
@@ -66,6 +80,14 @@ class RunReport:
     @property
     def max_score(self) -> float:
         return sum(t.points for t in self.tests)
+
+    @property
+    def visible_score(self) -> float:
+        return sum(t.points for t in self.tests if t.passed and not t.hidden_only)
+
+    @property
+    def visible_max(self) -> float:
+        return sum(t.points for t in self.tests if not t.hidden_only)
 
 
 def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
@@ -114,7 +136,8 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
             result = referee.run_test(cell["source"], label)
             cell["outputs"] = [nbformat.from_dict(o) for o in result["outputs"]]
             report.tests.append(TestResult(label, float(meta.get("points", 0)), result["passed"],
-                                           result["message"], result["timed_out"]))
+                                           result["message"], result["timed_out"],
+                                           hidden_only=not has_checks(cell["source"])))
             report.timed_out |= result["timed_out"]
             if session.died:
                 report.crashed = True
