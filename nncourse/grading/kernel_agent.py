@@ -89,7 +89,11 @@ class Agent:
             if handle not in self._objects:
                 raise wire.WireError(f"unknown handle {handle}")
             return self._objects[handle]
-        return wire.decode(data, proxy)
+        def named(name):  # a function of a shared setup cell, by name
+            if name not in self._shell.user_ns:
+                raise NameError(f"name {name!r} from the notebook's setup cell is not defined")
+            return self._shell.user_ns[name]
+        return wire.decode(data, proxy, resolve_name=named)
 
     def handle(self, request_text: str) -> str:
         out, err = _CappedText(), _CappedText()

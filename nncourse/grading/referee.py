@@ -20,6 +20,10 @@ from .kernel_session import CellTimeout, KernelDied, KernelSession
 MAX_TEST_OUTPUT = 20_000
 
 
+class _SendByName(Exception):
+    pass
+
+
 class StudentCodeError(Exception):
     """Student code raised; the message names the exception and where it happened."""
 
@@ -134,6 +138,7 @@ class Referee:
         self.call_timeout = call_timeout
         self.namespace: dict = {"__name__": "__referee__", "__builtins__": builtins}
         self.fetched: set[str] = set()
+        self.setup_names: set[str] = set()  # defined by setup cells, hence also in the kernel
         self.warnings: list[str] = []
         self.student_output: list[str] = []
         self.timed_out = False
@@ -144,9 +149,26 @@ class Referee:
         def handle(obj):
             if isinstance(obj, RemoteObject) and obj._referee is self:
                 return obj._handle
+            name = getattr(obj, "__name__", None)
+            if name in self.setup_names and self.namespace.get(name) is obj:
+                raise _SendByName(name)
             raise TypeError(f"cannot send a {type(obj).__name__} to student code: pass arrays, "
                             "numbers, strings, lists, tuples or dicts (or use define_in_student_kernel)")
-        return wire.encode(value, handle)
+        try:
+            return wire.encode(value, handle)
+        except _SendByName:
+            return self._encode_with_names(value)
+
+    def _encode_with_names(self, value):
+        """Slow path: the value contains setup-cell functions, sent as references by name."""
+        if isinstance(value, (list, tuple)):
+            return {("list" if type(value) is list else "tuple"): [self._encode_with_names(v) for v in value]}
+        if isinstance(value, dict):
+            return {"dict": [[self._encode_with_names(k), self._encode_with_names(v)] for k, v in value.items()]}
+        name = getattr(value, "__name__", None)
+        if name in self.setup_names and self.namespace.get(name) is value:
+            return {"named": name}
+        return self.encode(value)
 
     def request(self, payload: dict):
         try:
@@ -168,6 +190,15 @@ class Referee:
             if err.get("type") == "GradingError" or "grading agent" in err.get("message", ""):
                 self.agent_broken = True
             where = f" (in {err['where']})" if err.get("where") else ""
+            # Re-raise built-in exceptions as themselves, so that a test can `except ValueError`.
+            builtin = getattr(builtins, str(err.get("type")), None)
+            if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not StopIteration:
+                try:
+                    raised = builtin(f"{err.get('message')}{where}")
+                except Exception:  # exotic constructors (UnicodeError and the like)
+                    raised = None
+                if raised is not None:
+                    raise raised
             raise StudentCodeError(f"{err.get('type')}: {err.get('message')}{where}")
         try:
             return wire.decode(response["ok"], lambda h, t: RemoteObject(self, h, t))
@@ -193,7 +224,9 @@ class Referee:
 
     def run_setup(self, source: str) -> None:
         """Run a locked setup cell (imports, shared data) in the referee too."""
+        before = set(self.namespace)
         exec(compile(source, "<setup cell>", "exec"), self.namespace)
+        self.setup_names |= set(self.namespace) - before
 
     def run_test(self, source: str, label: str) -> dict:
         """Run one test cell. Returns ``{"passed", "outputs", "message", "timed_out"}``."""

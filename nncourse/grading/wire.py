@@ -25,20 +25,25 @@ def encode(value, make_handle, depth: int = 0):
     """Turn ``value`` into JSON-ready data; ``make_handle(obj) -> int`` for non-plain objects."""
     if depth > MAX_DEPTH:
         raise WireError("value is nested too deeply to send")
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return {"int": str(value)}  # exact, even beyond 2**53
-    if isinstance(value, float):
-        return {"float": repr(value)}
-    if isinstance(value, complex):
-        return {"complex": [repr(value.real), repr(value.imag)]}
-    if isinstance(value, np.ndarray) and value.dtype.name in ALLOWED_DTYPES:
-        data = np.ascontiguousarray(value)
-        return {"ndarray": base64.b64encode(data.tobytes()).decode("ascii"),
-                "dtype": data.dtype.name, "shape": list(data.shape)}
+    # NumPy scalars first: np.float64 is a subclass of float and np.bool_ is not a bool.
     if isinstance(value, np.generic) and value.dtype.name in ALLOWED_DTYPES:
         return {"npscalar": encode(np.asarray(value), make_handle, depth + 1)}
+    if value is None or type(value) in (bool, str):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return {"int": str(int(value))}  # exact, even beyond 2**53
+    if isinstance(value, float):
+        return {"float": float.__repr__(float(value))}
+    if isinstance(value, complex):
+        return {"complex": [float.__repr__(value.real), float.__repr__(value.imag)]}
+    if isinstance(value, np.ndarray) and value.dtype.name in ALLOWED_DTYPES:
+        # (not np.ascontiguousarray: it turns a 0-d array into a 1-d one)
+        return {"ndarray": base64.b64encode(value.tobytes(order="C")).decode("ascii"),
+                "dtype": value.dtype.name, "shape": list(value.shape)}
     if type(value) in (list, tuple):
         key = "list" if type(value) is list else "tuple"
         return {key: [encode(v, make_handle, depth + 1) for v in value]}
@@ -48,8 +53,9 @@ def encode(value, make_handle, depth: int = 0):
     return {"handle": make_handle(value), "type": type(value).__name__}
 
 
-def decode(data, make_proxy, depth: int = 0):
-    """Inverse of :func:`encode`; ``make_proxy(handle_id, type_name)`` wraps remote objects."""
+def decode(data, make_proxy, depth: int = 0, resolve_name=None):
+    """Inverse of :func:`encode`; ``make_proxy(handle_id, type_name)`` wraps remote objects and
+    ``resolve_name(name)`` turns a ``{"named": ...}`` reference into the local object."""
     if depth > MAX_DEPTH:
         raise WireError("value is nested too deeply")
     if data is None or isinstance(data, (bool, str)):
@@ -74,15 +80,18 @@ def decode(data, make_proxy, depth: int = 0):
             raise WireError("array data does not match its shape")
         return arr.reshape(shape).copy()
     if "npscalar" in data:
-        return decode(data["npscalar"], make_proxy, depth + 1)[()]
+        return decode(data["npscalar"], make_proxy, depth + 1, resolve_name)[()]
     if "list" in data:
-        return [decode(v, make_proxy, depth + 1) for v in data["list"]]
+        return [decode(v, make_proxy, depth + 1, resolve_name) for v in data["list"]]
     if "tuple" in data:
-        return tuple(decode(v, make_proxy, depth + 1) for v in data["tuple"])
+        return tuple(decode(v, make_proxy, depth + 1, resolve_name) for v in data["tuple"])
     if "dict" in data:
-        return {decode(k, make_proxy, depth + 1): decode(v, make_proxy, depth + 1) for k, v in data["dict"]}
+        return {decode(k, make_proxy, depth + 1, resolve_name): decode(v, make_proxy, depth + 1, resolve_name)
+                for k, v in data["dict"]}
     if "handle" in data:
         return make_proxy(int(data["handle"]), str(data.get("type", "object")))
+    if "named" in data and resolve_name is not None:
+        return resolve_name(str(data["named"]))
     raise WireError(f"unknown wire item with keys {sorted(data)}")
 
 
