@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow venv playground clean
+.PHONY: demo test test-slow venv playground examples benchmark clean
 
 venv: $(STAMP)
 
@@ -17,8 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# Release every module, autograde the example class (examples/class), print the grade table,
+# write the CSV and the feedback reports (all under grading/demo/).
 demo: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python -m nncourse.playground --out demo_output
+	rm -rf grading/demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/nncourse demo --work grading/demo
+
+# Regenerate examples/class after changing solutions/ (a test checks it is in sync).
+examples: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nncourse build-examples
+
+# Grading speed: seconds per notebook with one worker and with all cores.
+benchmark: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python benchmarks/grading_speed.py
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

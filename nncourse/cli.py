@@ -80,6 +80,13 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_build_examples(args) -> int:
+    from .example_class import build
+    written = build(Path(args.out))
+    print(f"example class written to {args.out} ({len(written)} notebooks)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nncourse", description="Course tooling: release, check, grade, feedback.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="write an HTML report per student and module")
     grading_options(p, submissions=False)
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("build-examples", help="regenerate the example class from solutions/ and exercises/")
+    p.add_argument("--out", default=str(ROOT / "examples" / "class"))
+    p.set_defaults(func=cmd_build_examples)
 
     p = sub.add_parser("demo", help="release, grade the example class, write feedback")
     p.add_argument("--submissions", default=str(ROOT / "examples" / "class"))
