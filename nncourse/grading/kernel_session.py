@@ -274,7 +274,8 @@ class KernelSession:
             if reply is None:
                 self._stop_runaway(msg_id)
                 raise CellTimeout(f"the call did not return within {timeout:g} s")
-            self._drain_iopub(msg_id, None, time.monotonic() + 5)
+            # The request's iopub messages (busy/idle status only: the agent captures output)
+            # are left in the queue; run_cell skips messages of other requests.
         except KernelDied:
             self.died = True
             self.restart()

@@ -214,12 +214,17 @@ class Referee:
         for name in self.fetched:
             self.namespace.pop(name, None)
         self.fetched.clear()
-        for name in sorted(_names_used(code)):
-            if name in self.namespace or hasattr(builtins, name) or name.startswith("__"):
-                continue
-            answer = self.request({"op": "lookup", "name": name})
-            if answer["found"]:
-                self.namespace[name] = answer["value"]
+        wanted = sorted(name for name in _names_used(code)
+                        if name not in self.namespace and not hasattr(builtins, name)
+                        and not name.startswith("__"))
+        if not wanted:
+            return
+        found = self.request({"op": "lookup", "names": wanted})
+        if not isinstance(found, dict):
+            raise StudentCodeError("the kernel answered a name lookup with something else")
+        for name, value in found.items():
+            if name in wanted:
+                self.namespace[name] = value
                 self.fetched.add(name)
 
     def run_setup(self, source: str) -> None:
