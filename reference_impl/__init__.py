@@ -2,17 +2,27 @@
 
 One module per idea; each lecture's code lives in the file named after its topic:
 
-==========================  ===========================================================
-``activations``             activation functions, derivatives, softmax (modules 1-2)
-``layers``                  dense layer ``H = f(X @ W + b)``, forward/backward pairs
-``network``                 multi-layer network with one flat parameter vector
-``parameters``              ``vec`` / ``unvec`` in seed 000's column order
-``losses``                  MSE, binary and softmax cross-entropy with gradients
-``gradient_check``          central differences and relative error
-``datasets``                small generated 2-D problems (XOR, spirals, circles, moons)
-``training``                a minimal training loop and plain gradient descent
-``plotting``                decision-region plots
-==========================  ===========================================================
+=========================  ===========================================================
+``activations``            activation functions, derivatives, softmax (module 1)
+``neuron``                 a single neuron ``f(X @ w + b)`` on a batch (module 1)
+``logic_gates``            AND/OR/NOT/NAND, XOR two ways, exact separability test (module 1)
+``perceptron``             Rosenblatt's perceptron rule (module 1)
+``layers``                 dense layer ``H = f(X @ W + b)``, forward/backward pairs
+``network``                multi-layer network with one flat parameter vector
+``parameters``             ``vec`` / ``unvec`` in seed 000's column order (module 2)
+``linear_collapse``        stacked linear layers are one linear map (module 2)
+``approximation``          bumps and staircases of sigmoids, sup-error (module 2)
+``random_features``        random hidden layers, least squares, polynomial rank (module 2)
+``losses``                 MSE, binary and softmax cross-entropy with gradients (module 3)
+``gradient_check``         central differences and relative error (module 3)
+``computational_graph``    ``f = (x + y) z`` forward and backward by hand (module 3)
+``two_layer_backprop``     backprop of a two-layer network written out (module 3)
+``autodiff``               a scalar reverse-mode automatic differentiation engine (module 3)
+``backprop_cost``          counting the cost of numerical vs backprop gradients (module 3)
+``datasets``               small generated 2-D problems (XOR, spirals, circles, moons)
+``training``               a minimal training loop and plain gradient descent
+``plotting``               decision-region plots
+=========================  ===========================================================
 """
 from . import activations, datasets, gradient_check, layers, losses, network, parameters, training
 from .activations import get_activation, log_softmax, sigmoid, softmax
