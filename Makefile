@@ -1,4 +1,5 @@
 # The two commands: `make demo` and `make test`. Both create and reuse .venv.
+# JUPYTER_PATH puts the venv's kernel first, ahead of any python3 kernel the user installed elsewhere.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,24 +22,24 @@ $(STAMP): pyproject.toml
 # write the CSV and the feedback reports (all under grading/demo/).
 demo: $(STAMP)
 	rm -rf grading/demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/nncourse demo --work grading/demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/nncourse demo --work grading/demo
 
 # Regenerate examples/class after changing solutions/ (a test checks it is in sync).
 examples: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nncourse build-examples
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(BIN)/nncourse build-examples
 
 # Grading speed: seconds per notebook with one worker and with all cores.
 benchmark: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python benchmarks/grading_speed.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python benchmarks/grading_speed.py
 
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
 
 playground: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" MPLBACKEND=Agg $(BIN)/python -m nncourse.playground --out demo_output
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m nncourse.playground --out demo_output
 
 clean:
 	rm -rf $(VENV) demo_output grading

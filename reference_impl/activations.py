@@ -197,6 +197,7 @@ def selu(z):
 
 
 def selu_derivative(z):
+    """lambda for z > 0, lambda alpha exp(z) otherwise."""
     return SELU_LAMBDA * elu_derivative(z, SELU_ALPHA)
 
 
@@ -231,6 +232,7 @@ def gelu_tanh(z):
 
 
 def gelu_tanh_derivative(z):
+    """Derivative of :func:`gelu_tanh` (exact for the approximation, not for the exact GELU)."""
     z = _z(z)
     t = np.tanh(_SQRT_2_OVER_PI * (z + _GELU_CUBIC * z ** 3))
     inner_prime = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * z * z)
@@ -244,6 +246,7 @@ def gaussian(z):
 
 
 def gaussian_derivative(z):
+    """-2 z exp(-z^2)."""
     z = _z(z)
     return -2.0 * z * np.exp(-z * z)
 
