@@ -47,7 +47,7 @@ def check_finite(actual, name: str, inputs=None) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.inexact) and not np.isfinite(arr).all():
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         at = f" for input {_entry(inputs, idx)}" if inputs is not None else ""
-        raise AssertionError(f"{name} contains {arr[idx]} at index {idx}{at}: "
+        raise AssertionError(f"{name} contains {float(arr[idx])} at index {idx}{at}: "
                              "an overflow or a division by zero? Look for exp() of large numbers "
                              "and log(0); see the stable forms in the lecture")
     return arr
@@ -56,7 +56,7 @@ def check_finite(actual, name: str, inputs=None) -> np.ndarray:
 def _entry(inputs, idx):
     try:
         arr = np.asarray(inputs)
-        return arr[idx] if arr.shape else arr[()]
+        return (arr[idx] if arr.shape else arr[()]).item()
     except Exception:  # noqa: BLE001
         return inputs
 
@@ -78,7 +78,7 @@ def check_close(actual, expected, name: str, *, rtol: float = 1e-7, atol: float 
     bad = ~(np.abs(arr64 - exp64) <= atol + rtol * np.abs(exp64))
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
-        got, want = arr64[idx], exp64[idx]
+        got, want = float(arr64[idx]), float(exp64[idx])
         at = f" at index {idx}" if idx else ""
         given = f" (input {_entry(inputs, idx)})" if inputs is not None else ""
         raise AssertionError(f"{name} is wrong{at}{given}: got {got!r}, expected {want!r}; "
@@ -94,12 +94,13 @@ def check_equal(actual, expected, name: str, hint: str = "") -> None:
         raise AssertionError(f"{name} has shape {arr.shape}, expected {expected.shape}")
     if not np.array_equal(arr, expected):
         idx = tuple(int(i) for i in np.argwhere(arr != expected)[0])
-        raise AssertionError(f"{name} is wrong at index {idx}: got {arr[idx]!r}, expected "
-                             f"{expected[idx]!r}" + (f". Hint: {hint}" if hint else ""))
+        raise AssertionError(f"{name} is wrong at index {idx}: got {arr[idx].item()!r}, expected "
+                             f"{expected[idx].item()!r}" + (f". Hint: {hint}" if hint else ""))
 
 
 @contextlib.contextmanager
-def expect_no_overflow(what: str):
+def expect_no_overflow(what: str, hint: str = "never take exp of a large positive number, "
+                                              "and never log of 0"):
     """Fail if student code run inside the block raises a floating-point RuntimeWarning
     (overflow, invalid value, divide by zero). Other warnings are reported, never penalised."""
     referee = _ACTIVE_REFEREE
@@ -115,7 +116,7 @@ def expect_no_overflow(what: str):
     new = [w for w in new if w.startswith(("RuntimeWarning", "FloatingPointError"))]
     if new:
         raise AssertionError(f"{what} raised a warning: {new[0]}. A numerically stable version "
-                             "raises none (never take exp of a large positive number)")
+                             f"raises none ({hint})")
 
 
 def define_in_student_kernel(source: str, name: str):

@@ -220,3 +220,31 @@ def test_release_check_detects_drift(course):
         assert problems and "differs from what solutions/01_toy generates" in problems[0]
     finally:
         path.write_text(original)
+
+
+def test_after_a_crash_the_kernel_is_rebuilt_and_later_tasks_are_graded(tmp_path):
+    from nncourse.authoring import new_notebook, setup_cell, solution_cell, test_cell
+    from nncourse.grading.runner import run_notebook
+    nb = new_notebook([
+        setup_cell("setup", "import numpy as np"),
+        solution_cell("a", "def double(x):\n    return np.asarray(x) * 2"),
+        solution_cell("b", "import os\nos._exit(1)"),
+        test_cell("test_after_crash", 1, "assert double(3) == 6"),
+        test_cell("test_numpy_in_kernel", 1, "assert list(double([1, 2])) == [2, 4]"),
+    ])
+    report = run_notebook(nb, str(tmp_path), cell_timeout=10)
+    assert report.status == "crashed"
+    assert [t.passed for t in report.tests] == [True, True], [t.message for t in report.tests]
+
+
+def test_test_cells_do_not_shadow_student_names(tmp_path):
+    from nncourse.authoring import new_notebook, setup_cell, solution_cell, test_cell
+    from nncourse.grading.runner import run_notebook
+    nb = new_notebook([
+        setup_cell("setup", "import numpy as np"),
+        solution_cell("a", "def f(x):\n    return x + 1"),
+        test_cell("t1", 1, "f = lambda x: 'own'\nassert f(1) == 'own'"),
+        test_cell("t2", 1, "assert f(1) == 2, 'the student f must be used here'"),
+    ])
+    report = run_notebook(nb, str(tmp_path), cell_timeout=10)
+    assert [t.passed for t in report.tests] == [True, True], [t.message for t in report.tests]

@@ -136,8 +136,9 @@ class Referee:
     def __init__(self, session: KernelSession, call_timeout: float = 30.0):
         self.session = session
         self.call_timeout = call_timeout
+        # What setup cells define. Each test cell runs in a fresh copy of it, so names a test
+        # cell assigns never shadow the student's names in later test cells.
         self.namespace: dict = {"__name__": "__referee__", "__builtins__": builtins}
-        self.fetched: set[str] = set()
         self.setup_names: set[str] = set()  # defined by setup cells, hence also in the kernel
         self.warnings: list[str] = []
         self.student_output: list[str] = []
@@ -210,12 +211,9 @@ class Referee:
         return self.request({"op": "define", "source": source, "name": name})
 
     # --- test cells ------------------------------------------------------------------------------
-    def _bind_student_names(self, code: types.CodeType) -> None:
-        for name in self.fetched:
-            self.namespace.pop(name, None)
-        self.fetched.clear()
+    def _bind_student_names(self, namespace: dict, code: types.CodeType) -> None:
         wanted = sorted(name for name in _names_used(code)
-                        if name not in self.namespace and not hasattr(builtins, name)
+                        if name not in namespace and not hasattr(builtins, name)
                         and not name.startswith("__"))
         if not wanted:
             return
@@ -224,8 +222,7 @@ class Referee:
             raise StudentCodeError("the kernel answered a name lookup with something else")
         for name, value in found.items():
             if name in wanted:
-                self.namespace[name] = value
-                self.fetched.add(name)
+                namespace[name] = value
 
     def run_setup(self, source: str) -> None:
         """Run a locked setup cell (imports, shared data) in the referee too."""
@@ -244,9 +241,10 @@ class Referee:
         testing._ACTIVE_REFEREE = self
         try:
             code = compile(source, f"<test cell {label}>", "exec")
+            namespace = dict(self.namespace)
             with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-                self._bind_student_names(code)
-                exec(code, self.namespace)
+                self._bind_student_names(namespace, code)
+                exec(code, namespace)
         except Exception as exc:  # noqa: BLE001 - any failure is this test's failure
             passed = False
             message = f"{type(exc).__name__}: {exc}"

@@ -90,6 +90,16 @@ class RunReport:
         return sum(t.points for t in self.tests if not t.hidden_only)
 
 
+def _replay(session: KernelSession, sources: list[str]) -> None:
+    """After a restart, run again the cells that had succeeded, so later tasks can be graded
+    (as a student would after "Restart kernel and run up to here"). Outputs are discarded."""
+    restarts = session.restarts
+    for source in sources:
+        run = session.run_cell(source)
+        if run.status in ("crashed", "timeout") or session.restarts != restarts:
+            return  # the replay itself broke the kernel: grade the rest as it stands
+
+
 def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
                  memory_mb: int = DEFAULT_MEMORY_MB,
                  notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT) -> RunReport:
@@ -102,7 +112,12 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     start = time.monotonic()
     with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb) as session:
         referee = Referee(session, call_timeout=cell_timeout)
+        completed: list[str] = []   # kernel cells that ran without error, to replay after a restart
+        restarts_seen = 0
         for index, cell in enumerate(nb.cells):
+            if session.restarts > restarts_seen:
+                _replay(session, completed)
+                restarts_seen = session.restarts
             role = cell_role(cell)
             if role == "text":
                 continue
@@ -121,6 +136,8 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
             if role in ("student", "setup"):
                 run = session.run_cell(cell["source"])
                 cell["outputs"] = [nbformat.from_dict(o) for o in run.outputs]
+                if run.status == "ok":
+                    completed.append(cell["source"])
                 if run.status == "timeout":
                     report.timed_out = True
                 if run.status == "crashed":
