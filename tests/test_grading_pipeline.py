@@ -248,3 +248,42 @@ def test_test_cells_do_not_shadow_student_names(tmp_path):
     ])
     report = run_notebook(nb, str(tmp_path), cell_timeout=10)
     assert [t.passed for t in report.tests] == [True, True], [t.message for t in report.tests]
+
+
+def _cli(args, root: Path, **kw):
+    import os
+    env = dict(os.environ, NNCOURSE_ROOT=str(root))
+    return subprocess.run([sys.executable, "-m", "nncourse.cli", *args], capture_output=True, text=True,
+                          env=env, **kw)
+
+
+def test_grade_command_with_database_url_csv_and_progress(course, tmp_path):
+    class_dir = tmp_path / "class"
+    toy.submit(class_dir, "amy", toy.answered(course))
+    toy.submit(class_dir, "ben", toy.read(course, "exercises"))
+    db = tmp_path / "elsewhere" / "book.db"
+    db.parent.mkdir()
+    out = _cli(["grade", str(class_dir), "--work", str(tmp_path / "work"), "--db", f"sqlite:///{db}",
+                "--csv", str(tmp_path / "g.csv"), "--workers", "2"], course)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "grading [" in out.stderr and "2/2 notebooks" in out.stderr  # the progress bar
+    assert "amy" in out.stdout and "4/5 ok" in out.stdout
+    assert db.stat().st_size > 0 and not (tmp_path / "work" / "gradebook.db").exists()
+    with open(tmp_path / "g.csv") as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    assert rows["amy"]["score"] == "4" and rows["ben"]["score"] == "0"
+    fb = _cli(["feedback", "--work", str(tmp_path / "work"), "--db", f"sqlite:///{db}"], course)
+    assert fb.returncode == 0 and "2 feedback report(s)" in fb.stdout, fb.stderr[-2000:]
+
+
+def test_release_check_command_exit_codes(course):
+    ok = _cli(["release", "--check"], course)
+    assert ok.returncode == 0 and "in sync" in ok.stdout, ok.stderr[-2000:]
+    path = course / "exercises" / toy.MODULE / f"{toy.MODULE}.ipynb"
+    original = path.read_text()
+    try:
+        path.write_text(original.replace("Toy module", "Edited by hand"))
+        bad = _cli(["release", "--check"], course)
+        assert bad.returncode == 1 and "out of sync" in bad.stderr
+    finally:
+        path.write_text(original)
