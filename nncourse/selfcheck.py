@@ -55,9 +55,12 @@ def format_report(report: RunReport, name: str) -> str:
     visible = [t for t in report.tests if not t.hidden_only]
     lines.append(f"Visible tests: {report.visible_score:g} / {report.visible_max:g} points "
                  f"({sum(t.passed for t in visible)} of {len(visible)} passed)")
+    hidden = [t for t in report.tests if t.hidden_only]
     if report.status != "ok":
         lines.append(f"Status: {report.status}")
     if report.warnings:
         lines.append(f"Warnings from your code: {len(report.warnings)}, first: {report.warnings[0]}")
-    lines.append("Hidden tests run only when your instructor grades the notebook.")
+    if hidden:
+        lines.append(f"Hidden tests ({sum(t.points for t in hidden):g} points) run only when your "
+                     "instructor grades the notebook.")
     return "\n".join(lines)
