@@ -120,7 +120,7 @@ class KernelSession:
         km = KernelManager()
         km._kernel_spec = KernelSpec(
             argv=[sys.executable, "-m", "nncourse.grading.kernel_launcher", "-f", "{connection_file}",
-                  "--HistoryManager.hist_file=:memory:", "--IPKernelApp.matplotlib=agg" ],
+                  "--HistoryManager.hist_file=:memory:"],
             display_name="nncourse grading kernel", language="python")
         km.start_kernel(cwd=self.cwd, env=kernel_environment(self.memory_mb),
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
