@@ -60,6 +60,11 @@ def _cases(root: Path) -> dict[str, tuple]:
                                                        "t.check_close = lambda *a, **k: None\n"
                                                        "def check_close(*a, **k): pass\n"
                                                        "def sigmoid(z):\n    return z"), 1, "ok"),
+        "fake_reference_module": (toy.answered(root, sigmoid="import sys, types\n"
+                                                            "fake = types.ModuleType('reference_impl')\n"
+                                                            "fake.sigmoid = lambda z: z\n"
+                                                            "sys.modules['reference_impl'] = fake\n"
+                                                            "def sigmoid(z):\n    return z"), 1, "ok"),
         "kill_agent": (toy.answered(root, sigmoid=GOOD_SIG + "\ndel __nncourse_agent__"), 0, "tampered"),
         # 8. calling the reference implementation
         "uses_reference": (toy.answered(root, sigmoid="from reference_impl.activations import sigmoid"), 1, "ok"),
@@ -71,6 +76,7 @@ def _cases(root: Path) -> dict[str, tuple]:
         "truncated": (toy.truncated_json(full), 0, "unreadable"),
         "not_json": ("this is not a notebook", 0, "unreadable"),
         "no_notebook": (None, 0, "missing"),
+        "absent": ("ABSENT", 0, "missing"),
     }
     # 6. test cells deleted, edited, duplicated or moved: restored and run as released
     deleted = toy.answered(root, sigmoid="def sigmoid(z):\n    return z")
@@ -98,7 +104,9 @@ def graded(course, tmp_path_factory):
     work = tmp_path_factory.mktemp("work")
     cases = _cases(course)
     for student, (content, _, _) in cases.items():
-        if content is None:
+        if content == "ABSENT":
+            (class_dir / student).mkdir()  # enrolled, but nothing for this module
+        elif content is None:
             (class_dir / student / toy.MODULE).mkdir(parents=True)
             toy.submit(class_dir, student, toy.answered(course), name="Untitled.ipynb")
         elif isinstance(content, str):
@@ -113,8 +121,8 @@ def graded(course, tmp_path_factory):
 
 CASE_NAMES = ["full", "untouched", "chatty", "naive", "loop_in_function", "loop_top_level", "os_exit",
               "segfault", "sys_exit", "memory", "patch_numpy", "input_transformer", "showtraceback",
-              "redefine_helpers", "kill_agent", "uses_reference", "uses_reference_importlib",
-              "print_flood", "truncated", "not_json", "no_notebook", "tests_deleted", "tests_edited",
+              "redefine_helpers", "fake_reference_module", "kill_agent", "uses_reference", "uses_reference_importlib",
+              "print_flood", "truncated", "not_json", "no_notebook", "absent", "tests_deleted", "tests_edited",
               "tests_duplicated", "tests_moved"]
 
 
