@@ -5,11 +5,12 @@ names the argument and what was expected, instead of a traceback from deep insid
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_same_shape", "check_finite", "check_positive_int"]
+__all__ = ["as_float_array", "as_finite_real", "check_same_shape", "check_finite", "check_positive_int"]
 
 
 def _describe(x) -> str:
@@ -69,3 +70,14 @@ def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def as_finite_real(x, name: str, expected: str = "a real number") -> float:
+    """``x`` as a finite Python float: TypeError for non-numbers (and bools), ValueError for
+    NaN or inf. ``expected`` describes what is accepted, for the message."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be {expected}, got {type(x).__name__}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x

@@ -25,6 +25,8 @@ import math
 import numbers
 import sys
 
+from ._validation import as_finite_real
+
 __all__ = ["Value", "graph_nodes", "graph_edges"]
 
 # exp(x) overflows float64 above log(max float) = 709.78...
@@ -33,12 +35,7 @@ _EXP_LIMIT = math.log(sys.float_info.max)
 
 def _check_number(x, name: str) -> float:
     """``x`` as a finite float; TypeError for non-numbers, ValueError for NaN/inf."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number or a Value, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
+    return as_finite_real(x, name, "a real number or a Value")
 
 
 class Value:

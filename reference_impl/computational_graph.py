@@ -19,21 +19,16 @@ function to introduce graphs.
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
+
+from ._validation import as_finite_real
 
 __all__ = ["AddMultiplyForward", "AddMultiplyGradients", "add_multiply_forward",
            "add_multiply_backward", "add_multiply"]
 
 
 def _real(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
+    return as_finite_real(x, name)
 
 
 @dataclass(frozen=True)
