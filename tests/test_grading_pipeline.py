@@ -154,10 +154,12 @@ def test_table_and_csv(graded, tmp_path):
     rows = list(graded["rows"].values())
     table = format_table(rows)
     assert "full" in table and "4/5 ok" in table and "0/5 missing" in table
+    assert "written answers graded by hand in nbgrader's formgrader (01: 1 points)" in table
     write_csv(rows, tmp_path / "grades.csv")
     with open(tmp_path / "grades.csv") as fh:
         records = {r["student"]: r for r in csv.DictReader(fh)}
     assert records["os_exit"]["status"] == "crashed" and records["full"]["score"] == "4"
+    assert records["full"]["written_max"] == "1"
 
 
 def test_feedback_hides_hidden_tests_and_shows_messages(graded):

@@ -40,6 +40,7 @@ class GradeRow:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     tampered: bool = False  # test or task cells were edited, deleted, duplicated or moved
+    written_max: float = 0.0  # points of written answers, graded by hand (part of max_score)
 
 
 @dataclass
@@ -220,6 +221,7 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
         for (student, module), row in rows.items():
             assignment = gb.find_assignment(module)
             row.max_score = float(assignment.max_score)
+            row.written_max = float(assignment.max_written_score or 0)
             if row.status in ("missing", "unreadable", "error"):
                 row.score = 0.0
                 continue
@@ -232,9 +234,10 @@ def write_csv(rows: list[GradeRow], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student", "module", "score", "max_score", "status", "notes"])
+        writer.writerow(["student", "module", "score", "max_score", "written_max", "status", "notes"])
         for r in rows:
-            writer.writerow([r.student, r.module, f"{r.score:g}", f"{r.max_score:g}", r.status, "; ".join(r.notes)])
+            writer.writerow([r.student, r.module, f"{r.score:g}", f"{r.max_score:g}", f"{r.written_max:g}",
+                             r.status, "; ".join(r.notes)])
 
 
 def format_table(rows: list[GradeRow]) -> str:
@@ -258,6 +261,10 @@ def format_table(rows: list[GradeRow]) -> str:
     legend = ", ".join(f"{short[m]} = {m}" for m in module_ids)
     lines.append("")
     lines.append(f"modules: {legend}")
+    written = {r.module: r.written_max for r in rows if r.written_max}
+    if written:
+        parts = ", ".join(f"{short[m]}: {p:g}" for m, p in sorted(written.items()))
+        lines.append(f"the maximum includes written answers graded by hand in nbgrader's formgrader ({parts} points)")
     return "\n".join(lines)
 
 
