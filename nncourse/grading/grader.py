@@ -134,13 +134,33 @@ def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float
     start = time.monotonic()
     REPORTS.clear()
     result = _WORKER_API.autograde(module, student, force=True, create=False)
+    first_failure = ""
+    if not result["success"]:
+        # Our executor never fails because of student code, so this is the machine (a busy
+        # database, a kernel that would not start): try once more, keeping the first log.
+        first_failure = "\n".join(part for part in (result.get("log"), result.get("error")) if part)
+        REPORTS.clear()
+        result = _WORKER_API.autograde(module, student, force=True, create=False)
     report = REPORTS.get((student, module, module))
-    error = "" if result["success"] else (result.get("error") or result.get("log") or "")[-2000:]
+    error = "" if result["success"] else "\n".join(
+        part for part in (first_failure, "== second attempt ==", result.get("log"), result.get("error")) if part)
     summary = None
     if report is not None:
         summary = {"status": report.status, "warnings": report.warnings[:5],
                    "failed": [t.grade_id for t in report.tests if not t.passed]}
+    if result["success"] and first_failure:
+        summary = summary or {"status": "ok", "warnings": [], "failed": []}
+        summary["retried"] = _root_cause(first_failure)
     return student, module, bool(result["success"]), error, summary, time.monotonic() - start
+
+
+def _root_cause(log: str) -> str:
+    """The most telling line of an nbgrader failure: the last exception that is not nbgrader's
+    generic 'see the traceback above'."""
+    lines = [l.strip() for l in log.splitlines()]
+    causes = [l for l in lines if ("Error" in l or "Exception" in l) and ":" in l
+              and "Please see the" not in l and not l.startswith("File ")]
+    return (causes[-1] if causes else (lines[-1] if lines else "no log"))[:300]
 
 
 def _progress(done: int, total: int, start: float) -> None:
@@ -205,7 +225,10 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
                 row.seconds = seconds
                 if not ok:
                     row.status = "error"
-                    row.notes.append("nbgrader failed: " + error.strip().splitlines()[-1][:300] if error.strip() else "nbgrader failed")
+                    log = settings.work_dir / "logs" / f"{student}__{module}.log"
+                    log.parent.mkdir(parents=True, exist_ok=True)
+                    log.write_text(error)
+                    row.notes.append(f"nbgrader failed: {_root_cause(error)} (full log: {log})")
                     _forget(settings, student, module)
                 elif summary is not None:
                     row.status = summary["status"]
@@ -213,6 +236,8 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
                         row.status = "tampered"
                     if summary["warnings"]:
                         row.notes.append(f"warnings from student code: {summary['warnings'][0]}")
+                    if summary.get("retried"):
+                        row.notes.append(f"graded on the second attempt; the first failed: {summary['retried']}")
                 done += 1
                 if progress:
                     _progress(done, len(jobs), start)

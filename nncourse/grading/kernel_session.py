@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -116,8 +118,22 @@ class KernelSession:
         self.timed_out = False
 
     # --- life cycle --------------------------------------------------------------------------
-    def start(self) -> None:
-        km = KernelManager()
+    def start(self, attempts: int = 3) -> None:
+        """Start the kernel; a failed start (e.g. a busy machine) is retried."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._start_once()
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                time.sleep(0.5 * attempt)
+
+    def _start_once(self) -> None:
+        # IPC sockets in a private folder: no TCP ports that kernels started at the same
+        # moment could both pick, and nothing reachable from the network.
+        self._socket_dir = tempfile.mkdtemp(prefix="nncourse-k-")
+        km = KernelManager(transport="ipc", ip=f"{self._socket_dir}/kernel")
         km._kernel_spec = KernelSpec(
             argv=[sys.executable, "-m", "nncourse.grading.kernel_launcher", "-f", "{connection_file}",
                   "--HistoryManager.hist_file=:memory:"],
@@ -131,6 +147,7 @@ class KernelSession:
         except RuntimeError:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
             raise
         self.km, self.kc = km, kc
 
@@ -142,6 +159,9 @@ class KernelSession:
                 self.km.shutdown_kernel(now=True)
             except Exception:
                 pass
+        if getattr(self, "_socket_dir", None):
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
         self.km = self.kc = None
 
     def restart(self) -> None:
