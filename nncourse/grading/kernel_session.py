@@ -180,20 +180,23 @@ class KernelSession:
         return self.km is not None and self.km.is_alive()
 
     # --- running code ------------------------------------------------------------------------
-    def _drain_iopub(self, msg_id: str, collector: _OutputCollector | None, deadline: float) -> bool:
-        """Read iopub until the kernel is idle for ``msg_id``; False on deadline or death."""
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
+    def _messages(self, channel: str, msg_id: str, deadline: float):
+        """Yield the messages of request ``msg_id`` on ``channel`` ("iopub" or "shell") until
+        ``deadline``; raise KernelDied if the kernel process stops meanwhile."""
+        get = self.kc.get_iopub_msg if channel == "iopub" else self.kc.get_shell_msg
+        while (remaining := deadline - time.monotonic()) > 0:
             try:
-                msg = self.kc.get_iopub_msg(timeout=min(remaining, 0.5))
+                msg = get(timeout=min(remaining, 0.5))
             except queue.Empty:
                 if not self.km.is_alive():
                     raise KernelDied("the kernel process stopped")
                 continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                yield msg
+
+    def _drain_iopub(self, msg_id: str, collector: _OutputCollector | None, deadline: float) -> bool:
+        """Read iopub until the kernel is idle for ``msg_id``; False on deadline."""
+        for msg in self._messages("iopub", msg_id, deadline):
             kind, content = msg["msg_type"], msg["content"]
             if kind == "status" and content.get("execution_state") == "idle":
                 return True
@@ -207,20 +210,11 @@ class KernelSession:
                 collector.error(content["ename"], content["evalue"], content["traceback"])
             elif kind == "clear_output":
                 collector.outputs.clear()
+        return False
 
     def _get_reply(self, msg_id: str, deadline: float) -> dict | None:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                msg = self.kc.get_shell_msg(timeout=min(remaining, 0.5))
-            except queue.Empty:
-                if not self.km.is_alive():
-                    raise KernelDied("the kernel process stopped")
-                continue
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return msg
+        """The shell reply to ``msg_id``, or None on deadline."""
+        return next(self._messages("shell", msg_id, deadline), None)
 
     def _stop_runaway(self, msg_id: str) -> None:
         """Interrupt a cell past its limit; restart the kernel if that does not stop it."""
