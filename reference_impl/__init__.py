@@ -20,17 +20,26 @@ One module per idea; each lecture's code lives in the file named after its topic
 ``autodiff``               a scalar reverse-mode automatic differentiation engine (module 3)
 ``backprop_cost``          counting the cost of numerical vs backprop gradients (module 3)
 ``datasets``               small generated 2-D problems (XOR, spirals, circles, moons)
-``training``               a minimal training loop and plain gradient descent
+``optimizers``             GD/SGD, momentum, Nesterov, RMSProp, AdaDelta, Adam, Nadam (module 4)
+``minibatches``            mini-batch indices per epoch, running loss estimate (module 4)
+``gradient_clipping``      clipping the gradient by its global norm (module 4)
+``optimization_surfaces``  Rosenbrock, Beale, saddle with gradients; trajectories (module 4)
+``training``               a minimal training loop (any optimizer, mini-batches, clipping)
 ``plotting``               decision-region plots
 =========================  ===========================================================
 """
-from . import activations, datasets, gradient_check, layers, losses, network, parameters, training
+from . import (activations, datasets, gradient_check, gradient_clipping, layers, losses, minibatches,
+               network, optimization_surfaces, optimizers, parameters, training)
 from .activations import get_activation, log_softmax, sigmoid, softmax
 from .gradient_check import check_gradients, numerical_gradient, relative_error
+from .gradient_clipping import clip_by_global_norm
 from .layers import Dense, Layer
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, mean_squared_error,
                      softmax_cross_entropy)
+from .minibatches import RunningLoss, iterate_minibatches, minibatch_indices
 from .network import ForwardPass, Network
+from .optimizers import (SGD, AdaDelta, AdaDeltaSlides, Adam, GradientDescent, Momentum, Nadam,
+                         NadamSlides, Nesterov, RMSProp)
 from .parameters import ParamSpec, unvec, vec
 
 __version__ = "0.1.0"

@@ -1,7 +1,11 @@
 """A minimal training loop over a :class:`~reference_impl.network.Network`.
 
 The optimizer is any object with ``step(params, grads)`` that updates the flat parameter
-vector in place; module 4 adds momentum, Adam and friends with that interface.
+vector in place: :class:`GradientDescent` (the same class as
+:class:`reference_impl.optimizers.GradientDescent`) or any other optimizer of module 4
+(``Momentum``, ``Adam``, ... in :mod:`reference_impl.optimizers`). Mini-batches come from
+:func:`reference_impl.minibatches.minibatch_indices`; ``clip_norm`` clips the gradient by its
+global norm before each step (:func:`reference_impl.gradient_clipping.clip_by_global_norm`).
 """
 from __future__ import annotations
 
@@ -9,21 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_int
+from ._validation import as_finite_real, as_float_array, check_positive_int
+from .gradient_clipping import clip_by_global_norm
+from .minibatches import minibatch_indices
+from .optimizers import GradientDescent
 
 __all__ = ["GradientDescent", "TrainingHistory", "fit", "accuracy"]
-
-
-class GradientDescent:
-    """Plain gradient descent ``w := w - lr * grad`` on the flat parameter vector."""
-
-    def __init__(self, lr: float = 0.1):
-        if not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
-        self.lr = float(lr)
-
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        params -= self.lr * grads
 
 
 @dataclass
@@ -32,30 +27,44 @@ class TrainingHistory:
 
 
 def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
-        batch_size: int | None = None, seed: int = 0) -> TrainingHistory:
+        batch_size: int | None = None, seed: int = 0, clip_norm: float | None = None
+        ) -> TrainingHistory:
     """Train ``network`` on ``(X, y)``; returns the mean loss of each epoch.
 
-    ``batch_size=None`` is full-batch gradient descent; otherwise the rows are reshuffled every
-    epoch and each row is used exactly once per epoch.
+    X: (n, d); y: (n, ...); ``loss_fn(output, y) -> (loss, dloss/doutput)``. ``optimizer``
+    defaults to ``GradientDescent(0.1)``. ``batch_size=None`` is full-batch gradient descent;
+    otherwise the rows are reshuffled every epoch and each row is used exactly once per epoch
+    (``minibatch_indices`` with ``np.random.default_rng(seed)``). ``clip_norm``: if given, the
+    gradient is scaled down to this global norm before every step where it is longer.
     """
     X = as_float_array(X, "X", ndim=2)
     y = np.asarray(y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if y.ndim == 0 or y.shape[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has shape {y.shape}")
     epochs = check_positive_int(epochs, "epochs")
-    optimizer = optimizer or GradientDescent()
+    if optimizer is None:
+        optimizer = GradientDescent()
+    if not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must have a step(params, grads) method, "
+                        f"got {type(optimizer).__name__}")
+    if clip_norm is not None:
+        clip_norm = as_finite_real(clip_norm, "clip_norm", "a positive number or None")
+        if clip_norm <= 0:
+            raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
     n = X.shape[0]
     batch = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     rng = np.random.default_rng(seed)
     history = TrainingHistory()
     for _ in range(epochs):
-        order = rng.permutation(n) if batch < n else np.arange(n)
         total = 0.0
-        for start in range(0, n, batch):
-            idx = order[start:start + batch]
-            loss, grads = network.loss_and_gradient(X[idx], y[idx], loss_fn)
+        batches = minibatch_indices(n, batch, rng) if batch < n else [None]
+        for idx in batches:
+            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+            loss, grads = network.loss_and_gradient(Xb, yb, loss_fn)
+            if clip_norm is not None:
+                clip_by_global_norm(grads, clip_norm)
             optimizer.step(network.params, grads)
-            total += loss * len(idx)
+            total += loss * Xb.shape[0]
         history.loss.append(total / n)
     return history
 
