@@ -12,9 +12,13 @@ class Mistake:
 
     ``replace`` maps a solution cell's grade_id to new code; ``edit`` maps it to
     ``(old, new)``, a change made to the reference solution's code (read from ``solutions/``).
+    ``visible_message`` is a phrase (case-insensitive) that the message of at least one failing
+    VISIBLE test must contain: a student finds every typical mistake before submitting, told
+    what it is.
     """
     description: str
     fails: tuple[str, ...]
+    visible_message: str = ""
     passes: tuple[str, ...] = field(default=())
     replace: dict[str, str] = field(default_factory=dict)
     edit: dict[str, tuple[str, str]] = field(default_factory=dict)

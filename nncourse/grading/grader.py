@@ -1,46 +1,40 @@
-"""Grade a class: ``SUBMISSIONS/<student>/<module>/<module>.ipynb`` -> gradebook, table, CSV.
+"""Grade a class: ``SUBMISSIONS/<student>/<module>/<module>.ipynb`` -> records, gradebook, table, CSV.
 
-Steps: (1) register every module in the gradebook with nbgrader's generate_assignment;
-(2) check each submission: missing or unreadable ones get score 0 and any earlier result of that
-student and module is deleted; readable ones are put back into the released layout and staged
-in nbgrader's ``submitted/`` folder (the instructor's SUBMISSIONS folder is never modified);
-(3) autograde the staged notebooks in worker processes with nbgrader, our RefereeExecute doing
-the execution; (4) read the scores back from the gradebook.
+Steps: (1) find the modules of this run (``--modules``, or every module that has a folder in the
+submissions) and register them in the gradebook with nbgrader's generate_assignment; (2) take a
+snapshot of the gradebook before any student code runs; (3) check each submission: missing or
+unreadable ones get score 0 and replace any earlier result of that student and module; readable
+ones are put back into the released layout and staged in nbgrader's ``submitted/`` folder (the
+instructor's SUBMISSIONS folder is never modified); (4) autograde the staged notebooks in worker
+processes with nbgrader, our RefereeExecute doing the execution and recording every cell's
+result; (5) check the gradebook against those records and the snapshot, repair what differs
+(``gradebook_audit``); (6) save the records. Modules and students that the run does not grade
+keep their stored grades.
 """
 from __future__ import annotations
 
-import csv
+import copy
 import multiprocessing as mp
 import os
 import shutil
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
-from ..course import EXERCISES, ROOT, ensure_venv_on_path, modules as course_modules, notebook_path
+from ..course import EXERCISES, ROOT, SOLUTIONS, ensure_venv_on_path, modules as course_modules, notebook_path
+from . import gradebook_audit
+from .records import CellRecord, GradeRow, format_table, load_records, save_record, write_csv  # noqa: F401
 from .layout import restore_released_layout
 
 # nbgrader 0.9's gradebook code triggers SQLAlchemy "not in session" warnings on deletes.
 warnings.filterwarnings("ignore", message=".*not in session.*")
 
 STATUSES = ("ok", "timeout", "crashed", "unreadable", "missing", "tampered", "error")
-
-
-@dataclass
-class GradeRow:
-    student: str
-    module: str
-    score: float = 0.0
-    max_score: float = 0.0
-    status: str = "ok"
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    tampered: bool = False  # test or task cells were edited, deleted, duplicated or moved
-    written_max: float = 0.0  # points of written answers, graded by hand (part of max_score)
 
 
 @dataclass
@@ -106,8 +100,14 @@ def _stage(settings: GradingSettings, student: str, module: str) -> GradeRow:
         return row
     released = nbformat.read(str(notebook_path(settings.root / EXERCISES, module)), as_version=4)
     restored, notes = restore_released_layout(nb, released)
+    if _is_instructor_source(nb, settings.root, module):
+        # The source holds the hidden tests, so its test cells differ from the release: that is
+        # not tampering. Graded as released, like any submission.
+        notes = [n for n in notes if not n.endswith("was edited; the released version was used")]
+        notes.append(f"this is the instructor's source notebook ({SOLUTIONS}/{module}), not a student's "
+                     "copy: its solutions were graded against the released tests")
     row.notes.extend(notes)
-    row.tampered = any(not n.startswith("solution cell") for n in notes)
+    row.tampered = any(not n.startswith(("solution cell", "this is the instructor")) for n in notes)
     target = notebook_path(settings.work_dir / "submitted" / student, module)
     shutil.rmtree(target.parent, ignore_errors=True)
     target.parent.mkdir(parents=True)
@@ -116,6 +116,17 @@ def _stage(settings: GradingSettings, student: str, module: str) -> GradeRow:
         if extra.is_file() and extra.suffix != ".ipynb":
             shutil.copy2(extra, target.parent / extra.name)
     return row
+
+
+def _is_instructor_source(nb, root: Path, module: str) -> bool:
+    """True if every locked cell of ``solutions/<module>`` appears unchanged in ``nb``."""
+    path = notebook_path(Path(root) / SOLUTIONS, module)
+    if not path.is_file():
+        return False
+    source = nbformat.read(str(path), as_version=4)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
+    locked = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("locked")]
+    return bool(locked) and all(by_id.get(c.metadata["nbgrader"]["grade_id"]) == c.source for c in locked)
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -146,10 +157,12 @@ def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float
         part for part in (first_failure, "== second attempt ==", result.get("log"), result.get("error")) if part)
     summary = None
     if report is not None:
-        summary = {"status": report.status, "warnings": report.warnings[:5],
-                   "failed": [t.grade_id for t in report.tests if not t.passed]}
+        messages = {t.grade_id: t.message for t in report.tests}
+        cells = [CellRecord(gid, kind, float(points), auto, None, messages.get(gid, ""))
+                 for gid, (auto, points, kind) in report.expected_auto.items()]
+        summary = {"status": report.status, "warnings": report.warnings[:5], "cells": cells}
     if result["success"] and first_failure:
-        summary = summary or {"status": "ok", "warnings": [], "failed": []}
+        summary = summary or {"status": "ok", "warnings": [], "cells": []}
         summary["retried"] = _root_cause(first_failure)
     return student, module, bool(result["success"]), error, summary, time.monotonic() - start
 
@@ -163,31 +176,47 @@ def _root_cause(log: str) -> str:
     return (causes[-1] if causes else (lines[-1] if lines else "no log"))[:300]
 
 
-def _progress(done: int, total: int, start: float) -> None:
-    if not sys.stderr.isatty() and done not in (total,) and done % max(1, total // 10):
-        return
-    width = 30
-    filled = int(width * done / max(total, 1))
-    rate = (time.monotonic() - start) / max(done, 1)
-    eta = rate * (total - done)
-    sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{total} notebooks"
-                     f"  {rate:.1f} s each, {eta:.0f} s left ")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+def _run_modules(settings: GradingSettings, students: list[str]) -> list[str]:
+    """The modules this run grades: ``--modules``, or those with a folder in the submissions."""
+    course = course_modules(settings.root)
+    if settings.modules:
+        unknown = sorted(set(settings.modules) - set(course))
+        if unknown:
+            raise ValueError(f"unknown module(s) {unknown}; the course has {course}")
+        return list(settings.modules)
+    present = [m for m in course if any((settings.submissions / s / m).is_dir() for s in students)]
+    if not present:
+        raise ValueError(f"no module folder in {settings.submissions}: expected "
+                         f"<student>/<module>/<module>.ipynb with a module among {course}")
+    return present
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def _row_from_snapshot(student: str, module: str, before: gradebook_audit.Snapshot) -> GradeRow:
+    """A row for a grade found only in the gradebook (graded before the grader kept records)."""
+    row = GradeRow(student, module, in_run=False,
+                   notes=["kept from the gradebook (no grader record of it)"])
+    for key, (auto, _manual, _extra) in before.values.items():
+        if key[:2] == (student, module):
+            kind, points = before.cells[key]
+            row.cells.append(CellRecord(key[2], kind, points, auto))
+    return row
 
 
 def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeRow]:
+    """Grade the submissions and return every row of the class: graded now or kept from before."""
     ensure_venv_on_path()
     settings.submissions = Path(settings.submissions).resolve()
     settings.work_dir = Path(settings.work_dir).resolve()
     if not settings.submissions.is_dir():
         raise FileNotFoundError(f"no submissions folder at {settings.submissions}")
     settings.work_dir.mkdir(parents=True, exist_ok=True)
-    module_ids = settings.modules or course_modules(settings.root)
-    unknown = set(module_ids) - set(course_modules(settings.root))
-    if unknown:
-        raise ValueError(f"unknown module(s) {sorted(unknown)}; the course has {course_modules(settings.root)}")
+    students = sorted(p.name for p in settings.submissions.iterdir()
+                      if p.is_dir() and not p.name.startswith("."))
+    module_ids = _run_modules(settings, students)
 
     api = _api(settings)
     for module in module_ids:  # registers the assignment and its test cells in the gradebook
@@ -195,102 +224,130 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not register '{module}':\n{result.get('error') or result.get('log')}")
 
-    students = sorted(p.name for p in settings.submissions.iterdir()
-                      if p.is_dir() and not p.name.startswith("."))
     from nbgrader.api import Gradebook
     with Gradebook(settings.database) as gb:
         for student in students:  # created here, once: parallel creation would collide
             gb.update_or_create_student(student)
+    # Before any student code runs: what the gradebook and the grader's records hold.
+    before = gradebook_audit.snapshot(settings.database)
+    stored = load_records(settings.work_dir)
+    graded_before = set(stored) | {key[:2] for key in before.values}
 
     rows: dict[tuple[str, str], GradeRow] = {}
     jobs = []
     for student in students:
         for module in module_ids:
+            if not (settings.submissions / student / module).is_dir() and (student, module) in graded_before:
+                continue  # nothing handed in this time: the earlier grade stays
             row = _stage(settings, student, module)
+            row.graded_at = _now()
             rows[(student, module)] = row
             if row.status in ("missing", "unreadable"):
                 _forget(settings, student, module)
             else:
                 jobs.append((student, module))
 
-    workers = settings.workers or os.cpu_count() or 1
-    workers = max(1, min(workers, len(jobs) or 1))
-    start = time.monotonic()
-    done = 0
-    ctx = mp.get_context("spawn")
-    if jobs:
-        with ctx.Pool(workers, initializer=_worker_init, initargs=(settings,)) as pool:
-            for student, module, ok, error, summary, seconds in pool.imap_unordered(_autograde, jobs):
-                row = rows[(student, module)]
-                row.seconds = seconds
-                if not ok:
-                    row.status = "error"
-                    log = settings.work_dir / "logs" / f"{student}__{module}.log"
-                    log.parent.mkdir(parents=True, exist_ok=True)
-                    log.write_text(error)
-                    row.notes.append(f"nbgrader failed: {_root_cause(error)} (full log: {log})")
-                    _forget(settings, student, module)
-                elif summary is not None:
-                    row.status = summary["status"]
-                    if row.status == "ok" and row.tampered:
-                        row.status = "tampered"
-                    if summary["warnings"]:
-                        row.notes.append(f"warnings from student code: {summary['warnings'][0]}")
-                    if summary.get("retried"):
-                        row.notes.append(f"graded on the second attempt; the first failed: {summary['retried']}")
-                done += 1
-                if progress:
-                    _progress(done, len(jobs), start)
+    _run_jobs(settings, jobs, rows, stored, progress)
+    return _finish(settings, rows, stored, before)
 
+
+def _run_jobs(settings: GradingSettings, jobs, rows, stored, progress: bool) -> None:
+    if not jobs:
+        return
+    from tqdm import tqdm
+    workers = settings.workers or os.cpu_count() or 1
+    workers = max(1, min(workers, len(jobs)))
+    ctx = mp.get_context("spawn")
+    bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
+    with bar, ctx.Pool(workers, initializer=_worker_init, initargs=(settings,)) as pool:
+        for student, module, ok, error, summary, seconds in pool.imap_unordered(_autograde, jobs):
+            row = rows[(student, module)]
+            row.seconds = seconds
+            if not ok:
+                row.status = "error"
+                log = settings.work_dir / "logs" / f"{student}__{module}.log"
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text(error)
+                row.notes.append(f"nbgrader failed: {_root_cause(error)} (full log: {log})")
+                earlier = stored.get((student, module))
+                if earlier is not None:  # the machine failed, not the student: keep the last grade
+                    row.cells = copy.deepcopy(earlier.cells)
+                    row.notes.append(f"the grade of {earlier.graded_at} is kept until this notebook is graded again")
+            elif summary is not None:
+                row.status = summary["status"]
+                row.cells = summary["cells"]
+                if row.status == "ok" and row.tampered:
+                    row.status = "tampered"
+                if summary["warnings"]:
+                    row.notes.append(f"warnings from student code: {summary['warnings'][0]}")
+                if summary.get("retried"):
+                    row.notes.append(f"graded on the second attempt; the first failed: {summary['retried']}")
+            bar.update(1)
+
+
+def _finish(settings: GradingSettings, rows, stored, before, exporting: bool = False) -> list[GradeRow]:
+    """Add the kept rows, audit and repair the gradebook, fill in scores, save the records."""
+    expected = dict(before.values)
+    for (student, module), row in rows.items():
+        prefix = (student, module)
+        if row.status in ("missing", "unreadable"):   # removed from the gradebook on purpose
+            for key in [k for k in expected if k[:2] == prefix]:
+                del expected[key]
+            continue
+        if row.status == "error":
+            continue  # nbgrader left the gradebook as it was
+        for cell in row.cells:
+            key = (student, module, cell.grade_id)
+            _, manual, extra = before.values.get(key, (None, None, None))
+            expected[key] = (cell.auto, manual, extra)
+
+    kept = set(stored) | {key[:2] for key in before.values}
+    for pair in sorted(kept - set(rows)):
+        row = copy.deepcopy(stored[pair]) if pair in stored else _row_from_snapshot(*pair, before)
+        row.in_run = False
+        if pair in stored:
+            row.notes = [n for n in row.notes if not n.startswith("not graded in this run")]
+            if not exporting:
+                row.notes.insert(0, f"not graded in this run: kept from {row.graded_at}")
+            for cell in row.cells:  # the record, not the gradebook, says what the autograder gave
+                key = (*pair, cell.grade_id)
+                if key in expected:
+                    expected[key] = (cell.auto, *expected[key][1:])
+        rows[pair] = row
+
+    for mismatch in gradebook_audit.audit_and_repair(settings.database, expected):
+        row = rows.get(mismatch.key[:2])
+        if row is not None:
+            row.notes.append(mismatch.describe())
+
+    from nbgrader.api import Gradebook, MissingEntry
     with Gradebook(settings.database) as gb:
         for (student, module), row in rows.items():
-            assignment = gb.find_assignment(module)
-            row.max_score = float(assignment.max_score)
-            row.written_max = float(assignment.max_written_score or 0)
-            if row.status in ("missing", "unreadable", "error"):
-                row.score = 0.0
-                continue
-            submission = gb.find_submission(module, student)
-            row.score = float(submission.score)
+            try:
+                assignment = gb.find_assignment(module)
+                row.max_score = float(assignment.max_score)
+                row.written_max = float(assignment.max_written_score or 0)
+            except MissingEntry:
+                pass
+            for cell in row.cells:  # written answers: the instructor's score, as verified above
+                if cell.kind == "written":
+                    cell.manual = expected.get((student, module, cell.grade_id), (None, None, None))[1]
+            row.score = 0.0 if row.status in ("missing", "unreadable") else row.total()
+    for row in rows.values():
+        if row.in_run and row.status != "error":
+            save_record(settings.work_dir, row)
+        if exporting:
+            row.in_run = True  # an export shows every grade as it stands, none as "kept"
     return [rows[k] for k in sorted(rows)]
 
 
-def write_csv(rows: list[GradeRow], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "module", "score", "max_score", "written_max", "status", "notes"])
-        for r in rows:
-            writer.writerow([r.student, r.module, f"{r.score:g}", f"{r.max_score:g}", f"{r.written_max:g}",
-                             r.status, "; ".join(r.notes)])
-
-
-def format_table(rows: list[GradeRow]) -> str:
-    students = sorted({r.student for r in rows})
-    module_ids = sorted({r.module for r in rows})
-    cell = {(r.student, r.module): r for r in rows}
-    short = {m: m.split("_")[0] for m in module_ids}
-    width = max([len(s) for s in students] + [7])
-    colw = 22
-    lines = ["  ".join([f"{'student':<{width}}"] + [f"{short[m]:<{colw}}" for m in module_ids] + ["total"])]
-    for s in students:
-        parts = [f"{s:<{width}}"]
-        total = maxtotal = 0.0
-        for m in module_ids:
-            r = cell[(s, m)]
-            total += r.score
-            maxtotal += r.max_score
-            parts.append(f"{f'{r.score:g}/{r.max_score:g} {r.status}':<{colw}}")
-        parts.append(f"{total:g}/{maxtotal:g}")
-        lines.append("  ".join(parts))
-    legend = ", ".join(f"{short[m]} = {m}" for m in module_ids)
-    lines.append("")
-    lines.append(f"modules: {legend}")
-    written = {r.module: r.written_max for r in rows if r.written_max}
-    if written:
-        parts = ", ".join(f"{short[m]}: {p:g}" for m, p in sorted(written.items()))
-        lines.append(f"the maximum includes written answers graded by hand in nbgrader's formgrader ({parts} points)")
-    return "\n".join(lines)
+def export_grades(settings: GradingSettings) -> list[GradeRow]:
+    """Every stored grade, with the written answers' scores as the gradebook holds them now
+    (after manual grading), without grading anything."""
+    settings.work_dir = Path(settings.work_dir).resolve()
+    before = gradebook_audit.snapshot(settings.database)
+    return _finish(settings, {}, load_records(settings.work_dir), before, exporting=True)
 
 
 def write_feedback(settings: GradingSettings) -> list[Path]:

@@ -78,6 +78,7 @@ class Agent:
     def __init__(self, shell):
         self._shell = shell
         self._objects: dict[int, object] = {}
+        self._swapped: list[dict] = []  # student globals replaced by a test, to put back
 
     def _keep(self, obj) -> int:
         key = id(obj)
@@ -135,6 +136,23 @@ class Agent:
             ns: dict = {"__builtins__": builtins, "np": wire.np}
             exec(compile(req["source"], "<test helper>", "exec"), ns)
             return ns[req["name"]]
+        if op == "swap":  # replace student globals by test-supplied parts for one block
+            ns = {"__builtins__": builtins, "np": wire.np}
+            exec(compile(req["source"], "<replacement parts>", "exec"), ns)
+            user_ns = self._shell.user_ns
+            missing = object()
+            self._swapped.append({name: user_ns.get(name, missing) for name in req["names"]})
+            for name in req["names"]:
+                user_ns[name] = ns[name]
+            return None
+        if op == "unswap":
+            user_ns = self._shell.user_ns
+            for name, old in (self._swapped.pop() if self._swapped else {}).items():
+                if isinstance(old, object) and type(old) is object:
+                    user_ns.pop(name, None)
+                else:
+                    user_ns[name] = old
+            return None
         target = self._objects[req["handle"]] if "handle" in req else None
         if op == "call":
             args = self._decode(req["args"])

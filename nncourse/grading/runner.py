@@ -62,6 +62,7 @@ class RunReport:
     agent_broken: bool = False
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    expected_auto: dict = field(default_factory=dict)  # grade_id -> auto_score nbgrader stores
 
     @property
     def status(self) -> str:
