@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow venv playground examples benchmark clean
+.PHONY: demo test test-slow venv check playground examples benchmark clean
 
 venv: $(STAMP)
 
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -rf grading/demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/nncourse demo --work grading/demo
+
+# A student's self-check: make check NB=exercises/01_neurons_and_logic_gates/01_neurons_and_logic_gates.ipynb
+check: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make check NB=exercises/<module>/<module>.ipynb"; exit 2; }
+	@PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/nncourse check "$(NB)"
 
 # Regenerate examples/class after changing solutions/ (a test checks it is in sync).
 examples: $(STAMP)

@@ -63,6 +63,20 @@ def cmd_feedback(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .grading.grader import export_grades, format_table, write_csv
+    settings = _settings(args)
+    rows = export_grades(settings)
+    if not rows:
+        print(f"no grades stored under {settings.work_dir}", file=sys.stderr)
+        return 1
+    print(format_table(rows))
+    csv_path = Path(args.csv) if args.csv else Path(settings.work_dir) / "grades.csv"
+    write_csv(rows, csv_path)
+    print(f"grades written to {csv_path}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from . import release
     from .grading.grader import format_table, grade_class, write_csv, write_feedback
@@ -120,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="write an HTML report per student and module")
     grading_options(p, submissions=False)
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("export", help="table and CSV of every stored grade, with the written answers "
+                                      "graded by hand so far (grades nothing)")
+    grading_options(p, submissions=False)
+    p.add_argument("--csv", help="where to write the grades (default: WORK/grades.csv)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("build-examples", help="regenerate the example class from solutions/ and exercises/")
     p.add_argument("--out", default=str(ROOT / "examples" / "class"))

@@ -31,10 +31,18 @@ def read_notebook(path: Path):
     return nb
 
 
+def written_points(nb) -> float:
+    """Points of the written answers (Markdown cells graded by hand)."""
+    return sum(float(c.metadata["nbgrader"].get("points", 0)) for c in nb.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def check_notebook(path: Path, cell_timeout: float = DEFAULT_CELL_TIMEOUT) -> RunReport:
     path = Path(path).resolve()
     nb = read_notebook(path)
-    return run_notebook(nb, str(path.parent), cell_timeout=cell_timeout)
+    report = run_notebook(nb, str(path.parent), cell_timeout=cell_timeout)
+    report.written_max = written_points(nb)
+    return report
 
 
 def format_report(report: RunReport, name: str) -> str:
@@ -53,14 +61,18 @@ def format_report(report: RunReport, name: str) -> str:
         lines.append("  (this notebook has no test cells)")
     lines.append("")
     visible = [t for t in report.tests if not t.hidden_only]
+    hidden_max = sum(t.points for t in report.tests if t.hidden_only)
+    written_max = getattr(report, "written_max", 0.0)
+    total = report.visible_max + hidden_max + written_max
     lines.append(f"Visible tests: {report.visible_score:g} / {report.visible_max:g} points "
                  f"({sum(t.passed for t in visible)} of {len(visible)} passed)")
-    hidden = [t for t in report.tests if t.hidden_only]
+    lines.append(f"Hidden tests:  {hidden_max:g} points, run only when your instructor grades the notebook "
+                 "(other inputs, large magnitudes, edge cases)")
+    lines.append(f"Written answers: {written_max:g} points, graded by your instructor")
+    lines.append(f"Notebook total: {total:g} points = {report.visible_max:g} visible + {hidden_max:g} hidden "
+                 f"+ {written_max:g} written. Passing every visible test does not guarantee the hidden ones.")
     if report.status != "ok":
         lines.append(f"Status: {report.status}")
     if report.warnings:
         lines.append(f"Warnings from your code: {len(report.warnings)}, first: {report.warnings[0]}")
-    if hidden:
-        lines.append(f"Hidden tests ({sum(t.points for t in hidden):g} points) run only when your "
-                     "instructor grades the notebook.")
     return "\n".join(lines)

@@ -213,6 +213,9 @@ def test_self_check_command_exit_codes(course, tmp_path):
     ok = subprocess.run(cmd + [str(good)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Visible tests: 2 / 2 points" in ok.stdout
+    # visible 2 (sigmoid 1 + Scaled 1) + hidden 2 + written 1 = the notebook's 5 points
+    assert "Hidden tests:  2 points" in ok.stdout and "Written answers: 1 points" in ok.stdout
+    assert "Notebook total: 5 points = 2 visible + 2 hidden + 1 written" in ok.stdout
     bad = subprocess.run(cmd + [str(blank)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert "FAILED" in bad.stdout and "NotImplementedError" in bad.stdout

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from examples.typical_mistakes import mistakes_for
-from nncourse.authoring import filled_exercise
+from nncourse.authoring import filled_exercise, hidden_test_kind
 from nncourse.course import EXERCISES, ROOT, SOLUTIONS, modules, notebook_path
 from nncourse.grading.grader import GradingSettings, grade_class
 
@@ -40,6 +40,9 @@ def graded_module(request, tmp_path_factory):
     settings = GradingSettings(submissions=class_dir, work_dir=work, cell_timeout=10, workers=2,
                                modules=[module])
     rows = {r.student: r for r in grade_class(settings, progress=False)}
+    visible = {c.metadata["nbgrader"]["grade_id"] for c in solution.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+               and hidden_test_kind(c.source) == "visible"}
     from nbgrader.api import Gradebook
     scores = {}
     with Gradebook(settings.database) as gb:
@@ -47,7 +50,7 @@ def graded_module(request, tmp_path_factory):
             nb = gb.find_submission_notebook(module, module, student)
             scores[student] = {g.name: g.score for g in nb.grades if g.cell_type == "code"}
     return {"module": module, "rows": rows, "scores": scores, "mistakes": mistakes,
-            "tests": _auto_test_ids(solution)}
+            "tests": _auto_test_ids(solution), "visible": visible}
 
 
 def test_solution_gets_every_autograded_point(graded_module):
@@ -82,3 +85,33 @@ def test_each_typical_mistake_loses_its_points(graded_module):
         if not graded_module["rows"][f"mistake_{name}"].score < full:
             problems.append(f"{name}: lost no points")
     assert not problems, "\n".join(problems)
+
+
+def test_each_typical_mistake_fails_a_visible_test_that_names_it(graded_module):
+    """A student finds every typical mistake before submitting, told what it is: at least one
+    VISIBLE test fails with a message containing the mistake's ``visible_message``."""
+    problems = []
+    for name, mistake in graded_module["mistakes"].items():
+        if not mistake.visible_message:
+            problems.append(f"{name}: no visible_message (the phrase a failing visible test must show)")
+            continue
+        row = graded_module["rows"][f"mistake_{name}"]
+        failing = [c for c in row.cells if c.kind == "test" and c.grade_id in graded_module["visible"] and not c.auto]
+        if not failing:
+            problems.append(f"{name}: passes every visible test (it is found only at grading)")
+        elif not any(mistake.visible_message.lower() in c.message.lower() for c in failing):
+            problems.append(f"{name}: the failing visible tests {[c.grade_id for c in failing]} do not say "
+                            f"{mistake.visible_message!r}: {[c.message[:200] for c in failing]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_test_cell_mixes_visible_and_hidden_tests():
+    """The self-check counts a visible cell's result as the cell's points: a cell that also holds
+    hidden tests would over-report."""
+    mixed = []
+    for module in MODULES:
+        solution = nbformat.read(str(notebook_path(ROOT / SOLUTIONS, module)), as_version=4)
+        mixed += [f"{module}: {c.metadata['nbgrader']['grade_id']}" for c in solution.cells
+                  if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                  and hidden_test_kind(c.source) == "mixed"]
+    assert not mixed, f"split these test cells into a visible and a hidden one: {mixed}"

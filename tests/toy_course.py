@@ -14,6 +14,7 @@ from nncourse.authoring import (filled_exercise, new_notebook, setup_cell, solut
                                 test_cell, written_answer)
 
 MODULE = "01_toy"
+MODULE2 = "02_toy"  # a second, one-task module: grading week by week
 AUTO_POINTS = 4.0   # 1 + 2 + 1 autograded
 MAX_POINTS = 5.0    # plus the written answer
 
@@ -52,16 +53,25 @@ def build(root: Path) -> None:
     folder = root / "solutions" / MODULE
     folder.mkdir(parents=True)
     nbformat.write(nb, str(folder / f"{MODULE}.ipynb"))
+    second = new_notebook([
+        task_text("intro", "# Toy module 2\n\n## Task 1. Doubling\nImplement `double`."),
+        solution_cell("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
+        test_cell("test_double", 2, "assert double(3) == 6, f'double(3) should be 6, got {double(3)}'"),
+    ])
+    folder = root / "solutions" / MODULE2
+    folder.mkdir(parents=True)
+    nbformat.write(second, str(folder / f"{MODULE2}.ipynb"))
 
 
-def read(root: Path, kind: str):
-    return nbformat.read(str(root / kind / MODULE / f"{MODULE}.ipynb"), as_version=4)
+def read(root: Path, kind: str, module: str = MODULE):
+    return nbformat.read(str(root / kind / module / f"{module}.ipynb"), as_version=4)
 
 
-def submit(class_dir: Path, student: str, nb=None, raw: str | None = None, name: str | None = None) -> Path:
-    folder = class_dir / student / MODULE
+def submit(class_dir: Path, student: str, nb=None, raw: str | None = None, name: str | None = None,
+           module: str = MODULE) -> Path:
+    folder = class_dir / student / module
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / (name or f"{MODULE}.ipynb")
+    path = folder / (name or f"{module}.ipynb")
     if raw is not None:
         path.write_text(raw)
     else:
@@ -69,8 +79,8 @@ def submit(class_dir: Path, student: str, nb=None, raw: str | None = None, name:
     return path
 
 
-def answered(root: Path, **replace):
-    return filled_exercise(read(root, "exercises"), read(root, "solutions"), replace)
+def answered(root: Path, module: str = MODULE, **replace):
+    return filled_exercise(read(root, "exercises", module), read(root, "solutions", module), replace)
 
 
 def cell_index(nb, grade_id: str) -> int:

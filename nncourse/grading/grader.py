@@ -359,9 +359,11 @@ def write_feedback(settings: GradingSettings) -> list[Path]:
     written = []
     if not autograded.is_dir():
         return written
+    from .feedback import generate_feedback, install_mathjax
+    install_mathjax(settings.work_dir / "feedback")
     for student_dir in sorted(p for p in autograded.iterdir() if p.is_dir()):
         for module_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            result = api.generate_feedback(module_dir.name, student_dir.name, force=True)
+            result = generate_feedback(api, module_dir.name, student_dir.name)
             if not result["success"]:
                 raise RuntimeError(f"feedback for {student_dir.name}/{module_dir.name} failed:\n"
                                    f"{result.get('error') or result.get('log')}")

@@ -29,13 +29,21 @@ def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url:
 
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
-                                        GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+                                        IgnorePattern, LimitOutput, SaveAutoGrades)
     from .preprocessor import RefereeExecute
 
     c.Autograde.autograde_preprocessors = [RefereeExecute, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
     c.RefereeExecute.timeout = int(cell_timeout)
-    # Feedback shows results and messages, never the source of hidden tests.
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    # Feedback shows results and messages, never the source of hidden tests; each test is named by
+    # its task; math is typeset by the local MathJax copy in WORK/feedback/mathjax (no CDN).
+    from nbgrader.server_extensions.formgrader import __file__ as formgrader_file
+    from .feedback import MATHJAX_URL, TEMPLATE_DIR, TEMPLATE_NAME, GetGradesWithStatus, LabelGradedCells
+    c.GenerateFeedback.preprocessors = [GetGradesWithStatus, LabelGradedCells, ClearHiddenTests,
+                                        CSSHTMLHeaderPreprocessor]
+    c.HTMLExporter.template_name = TEMPLATE_NAME
+    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATE_DIR),
+                                              str(Path(formgrader_file).parent / "templates")]
+    c.HTMLExporter.mathjax_url = MATHJAX_URL
     return c

@@ -63,6 +63,7 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     expected_auto: dict = field(default_factory=dict)  # grade_id -> auto_score nbgrader stores
+    written_max: float = 0.0  # points of written answers (filled in by the self-check)
 
     @property
     def status(self) -> str:

@@ -1,0 +1,179 @@
+"""Grades are never lost: weekly grading keeps what a run does not re-grade, the table comes from
+the grader's own record and survives a submission that rewrites the gradebook, written answers
+graded by hand reach the totals, and the instructor's source notebook is recognized."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import toy_course as toy
+from nncourse import release
+from nncourse.grading.grader import GradingSettings, export_grades, grade_class, write_csv, write_feedback
+
+FULL_01 = toy.AUTO_POINTS          # 4 autograded points of module 01 (plus a 1-point written answer)
+FULL_02 = 2.0
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    toy.build(root)
+    release.release(root=root)
+    return root
+
+
+def _grade(course, class_dir, work, **kw):
+    settings = GradingSettings(submissions=class_dir, work_dir=work, root=course, cell_timeout=10,
+                               workers=kw.pop("workers", 2), **kw)
+    return {(r.student, r.module): r for r in grade_class(settings, progress=False)}, settings
+
+
+def _gradebook_scores(settings) -> dict[tuple[str, str], float]:
+    from nbgrader.api import Gradebook
+    with Gradebook(settings.database) as gb:
+        return {(s.student.id, s.assignment.name): float(s.score)
+                for a in gb.assignments for s in a.submissions}
+
+
+def test_weekly_grading_never_deletes_or_lowers_an_earlier_grade(course, tmp_path):
+    work = tmp_path / "work"
+    week1 = tmp_path / "week1"
+    toy.submit(week1, "amy", toy.answered(course))
+    toy.submit(week1, "ben", toy.answered(course, sigmoid="def sigmoid(z):\n    return z"))
+    rows, _ = _grade(course, week1, work)
+    assert rows[("amy", toy.MODULE)].score == FULL_01
+    ben_01 = rows[("ben", toy.MODULE)].score
+    assert 0 < ben_01 < FULL_01
+
+    # Week 2: a folder with module 02 only, and only amy handed in (ben's folder is absent).
+    week2 = tmp_path / "week2"
+    toy.submit(week2, "amy", toy.answered(course, toy.MODULE2), module=toy.MODULE2)
+    rows, settings = _grade(course, week2, work)
+    assert rows[("amy", toy.MODULE2)].score == FULL_02 and rows[("amy", toy.MODULE2)].in_run
+    for who, score in (("amy", FULL_01), ("ben", ben_01)):
+        kept = rows[(who, toy.MODULE)]
+        assert (kept.score, kept.status, kept.in_run) == (score, "ok", False), kept.notes
+        assert any("not graded in this run" in n for n in kept.notes)
+    assert _gradebook_scores(settings)[("amy", toy.MODULE)] == FULL_01
+    assert ("ben", toy.MODULE2) not in rows  # never handed in, never graded: no row invented
+
+    # Week 3: both modules for amy, ben hands in module 02 only: every grade survives.
+    week3 = tmp_path / "week3"
+    toy.submit(week3, "amy", toy.answered(course))
+    toy.submit(week3, "amy", toy.answered(course, toy.MODULE2), module=toy.MODULE2)
+    toy.submit(week3, "ben", toy.answered(course, toy.MODULE2), module=toy.MODULE2)
+    rows, settings = _grade(course, week3, work)
+    assert rows[("amy", toy.MODULE)].score == FULL_01 and rows[("amy", toy.MODULE2)].score == FULL_02
+    assert rows[("ben", toy.MODULE)].score == ben_01 and not rows[("ben", toy.MODULE)].in_run
+    assert rows[("ben", toy.MODULE2)].score == FULL_02
+    book = _gradebook_scores(settings)
+    assert book[("ben", toy.MODULE)] == ben_01 and book[("ben", toy.MODULE2)] == FULL_02
+
+    # The CSV lists every grade of the class, kept ones included.
+    write_csv(list(rows.values()), tmp_path / "grades.csv")
+    with open(tmp_path / "grades.csv") as fh:
+        records = {(r["student"], r["module"]): r for r in csv.DictReader(fh)}
+    assert set(records) == {("amy", toy.MODULE), ("amy", toy.MODULE2), ("ben", toy.MODULE), ("ben", toy.MODULE2)}
+    assert float(records[("ben", toy.MODULE)]["score"]) == ben_01
+
+
+def test_a_handed_in_folder_without_the_notebook_replaces_the_old_grade(course, tmp_path):
+    work = tmp_path / "work"
+    first = tmp_path / "first"
+    toy.submit(first, "cat", toy.answered(course))
+    _grade(course, first, work)
+    second = tmp_path / "second"
+    toy.submit(second, "cat", toy.answered(course), name="Untitled.ipynb")  # resubmitted, wrongly named
+    rows, _ = _grade(course, second, work)
+    assert (rows[("cat", toy.MODULE)].score, rows[("cat", toy.MODULE)].status) == (0, "missing")
+
+
+GRADEBOOK_ATTACK = '''import pathlib, sqlite3
+here = pathlib.Path.cwd()
+for folder in [here, *here.parents]:
+    if (folder / "gradebook.db").is_file():
+        db = sqlite3.connect(str(folder / "gradebook.db"))
+        db.execute("UPDATE grade SET {assignment}")
+        db.commit()
+        db.close()
+        break
+else:
+    raise RuntimeError("the attack did not find the gradebook")
+''' + toy.SIGMOID_GOOD
+
+
+@pytest.mark.parametrize("attack", ["auto_score = 0, manual_score = 0",
+                                    "auto_score = 100, manual_score = 100, extra_credit = 100"],
+                         ids=["zeroes", "maximizes"])
+def test_a_submission_that_rewrites_the_gradebook_changes_no_other_grade(course, tmp_path, attack):
+    class_dir = tmp_path / "class"
+    toy.submit(class_dir, "a_full", toy.answered(course))
+    toy.submit(class_dir, "b_partial", toy.answered(course, sigmoid="def sigmoid(z):\n    return z"))
+    toy.submit(class_dir, "z_mallory", toy.answered(course, sigmoid=GRADEBOOK_ATTACK.format(assignment=attack)))
+    # One worker, students in order: the attack runs after the others were graded.
+    rows, settings = _grade(course, class_dir, tmp_path / "work", workers=1)
+    partial = rows[("b_partial", toy.MODULE)].score
+    assert rows[("a_full", toy.MODULE)].score == FULL_01
+    assert 0 < partial < FULL_01
+    for victim in ("a_full", "b_partial"):
+        notes = rows[(victim, toy.MODULE)].notes
+        assert any(n.startswith("gradebook changed") for n in notes), notes
+    book = _gradebook_scores(settings)  # and the gradebook was repaired
+    assert book[("a_full", toy.MODULE)] == FULL_01 and book[("b_partial", toy.MODULE)] == partial
+    mallory = rows[("z_mallory", toy.MODULE)]
+    assert mallory.score <= FULL_01  # the attacker's own row is what the grader measured
+
+
+def test_written_answers_graded_by_hand_reach_the_totals_and_the_feedback(course, tmp_path):
+    class_dir = tmp_path / "class"
+    answered = toy.answered(course)
+    written = next(c for c in answered.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "why")
+    written.source = "Because exp(1000) overflows in float64."
+    toy.submit(class_dir, "dan", answered)
+    rows, settings = _grade(course, class_dir, tmp_path / "work")
+    row = rows[("dan", toy.MODULE)]
+    assert (row.score, row.written_pending) == (FULL_01, 1.0)
+
+    html = write_feedback(settings)[0].read_text()
+    assert "written answer: not graded yet" in html
+    assert "Toy module: visible tests" in html and "Toy module: hidden tests" in html
+    assert "Test cell" not in html
+    assert "cdn" not in html.lower() and "../../mathjax/MathJax.js" in html
+    assert (settings.work_dir / "feedback" / "mathjax" / "MathJax.js").is_file()
+
+    from nbgrader.api import Gradebook
+    with Gradebook(settings.database) as gb:  # the instructor grades it, as formgrader does
+        grade = gb.find_grade("why", toy.MODULE, toy.MODULE, "dan")
+        grade.manual_score = 1.0
+        gb.db.commit()
+    exported = {(r.student, r.module): r for r in export_grades(settings)}
+    assert exported[("dan", toy.MODULE)].score == FULL_01 + 1
+    assert exported[("dan", toy.MODULE)].written_pending == 0
+    html = write_feedback(settings)[0].read_text()
+    assert "not graded yet" not in html
+
+
+def test_the_instructor_source_notebook_is_recognized_not_called_tampered(course, tmp_path):
+    class_dir = tmp_path / "class"
+    toy.submit(class_dir, "instructor", toy.read(course, "solutions"))
+    rows, _ = _grade(course, class_dir, tmp_path / "work")
+    row = rows[("instructor", toy.MODULE)]
+    assert row.status == "ok" and row.score == FULL_01, row.notes
+    assert any("instructor's source notebook" in n for n in row.notes)
+
+
+def test_records_survive_a_lost_work_folder_copy(course, tmp_path):
+    """The records are plain JSON next to the gradebook: an export after the run needs nothing else."""
+    class_dir = tmp_path / "class"
+    toy.submit(class_dir, "eve", toy.answered(course))
+    _, settings = _grade(course, class_dir, tmp_path / "work")
+    copy = tmp_path / "copy"
+    shutil.copytree(settings.work_dir, copy)
+    settings2 = GradingSettings(submissions=class_dir, work_dir=copy, root=course,
+                                db_url=f"sqlite:///{copy / 'gradebook.db'}")
+    rows = {(r.student, r.module): r for r in export_grades(settings2)}
+    assert rows[("eve", toy.MODULE)].score == FULL_01
