@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow venv check playground examples benchmark clean
+.PHONY: demo test test-slow venv check playground examples benchmark clean sandbox-tool
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 # Release every module, autograde the example class (examples/class), print the grade table,
 # write the CSV and the feedback reports (all under grading/demo/).
-demo: $(STAMP)
+demo: $(STAMP) sandbox-tool
 	rm -rf grading/demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/nncourse demo --work grading/demo
 
@@ -37,7 +37,13 @@ examples: $(STAMP)
 benchmark: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python benchmarks/grading_speed.py
 
-test: $(STAMP)
+# Grading runs student kernels under bubblewrap; install it where it is missing and we may.
+sandbox-tool:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq bubblewrap >/dev/null 2>&1); } || true
+	@command -v bwrap >/dev/null 2>&1 || echo "note: bubblewrap (bwrap) is not installed and could not be installed here: install it (apt-get install bubblewrap) or grade with --no-sandbox"
+
+test: $(STAMP) sandbox-tool
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 test-slow: $(STAMP)

@@ -42,7 +42,8 @@ def _settings(args):
                            work_dir=Path(args.work), db_url=args.db,
                            cell_timeout=getattr(args, "timeout", 30.0),
                            workers=getattr(args, "workers", 0) or 0,
-                           modules=getattr(args, "modules", None) or None)
+                           modules=getattr(args, "modules", None) or None,
+                           sandbox=not getattr(args, "no_sandbox", False))
 
 
 def cmd_grade(args) -> int:
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
             p.add_argument("--timeout", type=float, default=30.0, help="seconds per cell (default 30)")
             p.add_argument("--modules", nargs="+", help="grade only these modules")
+            p.add_argument("--no-sandbox", action="store_true",
+                           help="run student code without the bubblewrap sandbox (trusted submissions only)")
         p.add_argument("--work", default=str(ROOT / DEFAULT_WORK_DIR),
                        help="working folder for submissions, autograded copies, feedback and gradebook")
         p.add_argument("--db", default=None, help="gradebook database URL (default: SQLite in the working folder)")
@@ -155,7 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     ensure_venv_on_path()
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from .grading.sandbox import SandboxUnavailable
+    try:
+        return args.func(args)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

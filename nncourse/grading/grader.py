@@ -46,6 +46,7 @@ class GradingSettings:
     cell_timeout: float = 30.0
     workers: int = 0
     modules: list[str] | None = None
+    sandbox: bool = True  # student kernels under bubblewrap; False only with --no-sandbox
 
     @property
     def database(self) -> str:
@@ -56,7 +57,7 @@ def _config(settings: GradingSettings):
     from .nbgrader_setup import course_config
     return course_config(settings.root, work_dir=settings.work_dir, db_url=settings.database,
                          cell_timeout=settings.cell_timeout,
-                         release_dir=settings.work_dir / "release")
+                         release_dir=settings.work_dir / "release", sandbox=settings.sandbox)
 
 
 def _api(settings: GradingSettings):
@@ -214,6 +215,9 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
     if not settings.submissions.is_dir():
         raise FileNotFoundError(f"no submissions folder at {settings.submissions}")
     settings.work_dir.mkdir(parents=True, exist_ok=True)
+    if settings.sandbox:
+        from .sandbox import check_bwrap
+        check_bwrap()  # fail now, with what to do, never fall back to unsandboxed grading
     students = sorted(p.name for p in settings.submissions.iterdir()
                       if p.is_dir() and not p.name.startswith("."))
     module_ids = _run_modules(settings, students)

@@ -19,8 +19,25 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _cap_cpu_time() -> None:
+    seconds = int(os.environ.get("NNCOURSE_KERNEL_CPU_SECONDS", "0") or 0)
+    if seconds > 0:
+        import resource
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+
+
+def _seed_matplotlib_cache() -> None:
+    """In the sandbox: copy the grader's pre-built font cache into the private MPLCONFIGDIR."""
+    seed, target = os.environ.get("NNCOURSE_MPL_SEED"), os.environ.get("MPLCONFIGDIR")
+    if seed and target and os.path.isdir(seed):
+        import shutil
+        shutil.copytree(seed, target, dirs_exist_ok=True)
+
+
 def main() -> None:
     _cap_memory()
+    _cap_cpu_time()
+    _seed_matplotlib_cache()
     from nncourse.grading import kernel_agent
     from ipykernel.kernelapp import IPKernelApp
 

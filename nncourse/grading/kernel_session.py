@@ -86,10 +86,11 @@ class _OutputCollector:
                     break
 
 
-def kernel_environment(memory_mb: int) -> dict:
+def kernel_environment(memory_mb: int, cpu_seconds: int = 0) -> dict:
     env = dict(os.environ)
     env.update({
         "NNCOURSE_KERNEL_MEMORY_MB": str(memory_mb),
+        "NNCOURSE_KERNEL_CPU_SECONDS": str(int(cpu_seconds)),
         "NNCOURSE_GRADING": "1",
         "MPLBACKEND": "Agg",
         # one BLAS thread per kernel: parallel workers must not oversubscribe the cores
@@ -106,8 +107,10 @@ class KernelSession:
     """Owns one guarded kernel. Use as a context manager."""
 
     def __init__(self, cwd: str, *, timeout: float = 30.0, memory_mb: int = 2048,
-                 startup_timeout: float = 60.0):
-        self.cwd = cwd
+                 startup_timeout: float = 60.0, sandbox: bool = False, cpu_seconds: int = 0):
+        self.cwd = os.path.abspath(cwd)
+        self.sandbox = sandbox        # run the kernel under bubblewrap (see sandbox.py)
+        self.cpu_seconds = cpu_seconds  # RLIMIT_CPU of the kernel process, 0 for none
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.startup_timeout = startup_timeout
@@ -133,13 +136,22 @@ class KernelSession:
         # IPC sockets in a private folder: no TCP ports that kernels started at the same
         # moment could both pick, and nothing reachable from the network.
         self._socket_dir = tempfile.mkdtemp(prefix="nncourse-k-")
-        km = KernelManager(transport="ipc", ip=f"{self._socket_dir}/kernel")
-        km._kernel_spec = KernelSpec(
-            argv=[sys.executable, "-m", "nncourse.grading.kernel_launcher", "-f", "{connection_file}",
-                  "--HistoryManager.hist_file=:memory:"],
-            display_name="nncourse grading kernel", language="python")
-        km.start_kernel(cwd=self.cwd, env=kernel_environment(self.memory_mb),
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        km = KernelManager(transport="ipc", ip=f"{self._socket_dir}/kernel",
+                           connection_file=f"{self._socket_dir}/kernel.json")
+        argv = [sys.executable, "-m", "nncourse.grading.kernel_launcher", "-f", "{connection_file}",
+                "--HistoryManager.hist_file=:memory:"]
+        env = kernel_environment(self.memory_mb, self.cpu_seconds)
+        if self.sandbox:
+            from .sandbox import minimal_environment, package_dir, sandboxed_argv
+            argv = sandboxed_argv(argv, workdir=self.cwd, socket_dir=self._socket_dir,
+                                  package_dir=package_dir())
+            env = minimal_environment(env)
+        # In the sandbox a SIGINT to the process group would also stop bwrap itself (and with it
+        # the kernel): interrupt through the control channel instead, which ipykernel turns into a
+        # SIGINT to its own process.
+        km._kernel_spec = KernelSpec(argv=argv, display_name="nncourse grading kernel", language="python",
+                                     interrupt_mode="message" if self.sandbox else "signal")
+        km.start_kernel(cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         kc = km.client()
         kc.start_channels()
         try:

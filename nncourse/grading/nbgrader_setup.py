@@ -9,7 +9,8 @@ from ..course import DEFAULT_WORK_DIR, EXERCISES, ROOT, SOLUTIONS
 
 
 def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url: str | None = None,
-                  cell_timeout: float = 30.0, release_dir: str | Path | None = None) -> Config:
+                  cell_timeout: float = 30.0, release_dir: str | Path | None = None,
+                  sandbox: bool = True) -> Config:
     """Config with ``solutions/`` as source, ``exercises/`` as release and a work folder for
     submissions, autograded copies, feedback and the SQLite gradebook."""
     root = Path(root).resolve()
@@ -36,6 +37,7 @@ def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url:
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
     c.RefereeExecute.timeout = int(cell_timeout)
+    c.RefereeExecute.sandbox = sandbox
     # Feedback shows results and messages, never the source of hidden tests; each test is named by
     # its task; math is typeset by the local MathJax copy in WORK/feedback/mathjax (no CDN).
     from nbgrader.server_extensions.formgrader import __file__ as formgrader_file

@@ -1,7 +1,7 @@
 """``RefereeExecute``: nbgrader's Execute step, replaced by the guarded kernel + referee run."""
 from __future__ import annotations
 
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
@@ -30,12 +30,14 @@ def expected_auto_scores(nb) -> dict[str, tuple[float | None, float, str]]:
 class RefereeExecute(Execute):
     memory_mb = Integer(DEFAULT_MEMORY_MB, help="Memory cap of the student kernel (MB).").tag(config=True)
     notebook_timeout = Integer(600, help="Time budget of a whole notebook (s).").tag(config=True)
+    sandbox = Bool(True, help="Run the student kernel in a bubblewrap sandbox.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         resources = resources or {}
         path = resources.get("metadata", {}).get("path") or "."
         report = run_notebook(nb, path, cell_timeout=float(self.timeout or 30),
-                              memory_mb=self.memory_mb, notebook_timeout=float(self.notebook_timeout))
+                              memory_mb=self.memory_mb, notebook_timeout=float(self.notebook_timeout),
+                              sandbox=self.sandbox)
         report.expected_auto = expected_auto_scores(nb)
         info = resources.get("nbgrader", {})
         REPORTS[(info.get("student"), info.get("assignment"), info.get("notebook"))] = report

@@ -104,15 +104,18 @@ def _replay(session: KernelSession, sources: list[str]) -> None:
 
 def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
                  memory_mb: int = DEFAULT_MEMORY_MB,
-                 notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT) -> RunReport:
+                 notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT, sandbox: bool = False) -> RunReport:
     """Execute ``nb`` (an nbformat notebook, changed in place: outputs are filled in).
 
     Each cell has ``cell_timeout`` seconds; once the whole notebook has used
-    ``notebook_timeout`` seconds the remaining cells are not run (their tests fail).
+    ``notebook_timeout`` seconds the remaining cells are not run (their tests fail). ``sandbox``
+    runs the kernel under bubblewrap (grading); the self-check runs it as the student's own process.
+    The kernel's CPU time is capped at 1.5 times the notebook's time budget.
     """
     report = RunReport()
     start = time.monotonic()
-    with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb) as session:
+    with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
+                       cpu_seconds=int(1.5 * notebook_timeout)) as session:
         referee = Referee(session, call_timeout=cell_timeout)
         completed: list[str] = []   # kernel cells that ran without error, to replay after a restart
         restarts_seen = 0
