@@ -158,10 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     ensure_venv_on_path()
     args = build_parser().parse_args(argv)
+    from .grading.grader import GradingBusy
     from .grading.sandbox import SandboxUnavailable
     try:
         return args.func(args)
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, GradingBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

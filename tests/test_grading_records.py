@@ -177,3 +177,44 @@ def test_records_survive_a_lost_work_folder_copy(course, tmp_path):
                                 db_url=f"sqlite:///{copy / 'gradebook.db'}")
     rows = {(r.student, r.module): r for r in export_grades(settings2)}
     assert rows[("eve", toy.MODULE)].score == FULL_01
+
+
+def test_grading_the_same_class_twice_gives_the_same_table_and_csv(course, tmp_path):
+    from nncourse.grading.grader import format_table
+    class_dir = tmp_path / "class"
+    toy.submit(class_dir, "amy", toy.answered(course))
+    toy.submit(class_dir, "ben", toy.answered(course, sigmoid="def sigmoid(z):\n    return z"))
+    toy.submit(class_dir, "cat", toy.read(course, "exercises"))
+    outputs = []
+    for run in range(2):
+        rows, settings = _grade(course, class_dir, tmp_path / "work")
+        write_csv(list(rows.values()), tmp_path / f"grades{run}.csv")
+        outputs.append((format_table(list(rows.values())), (tmp_path / f"grades{run}.csv").read_bytes()))
+    assert outputs[0] == outputs[1]
+    from nbgrader.api import Gradebook
+    with Gradebook(settings.database) as gb:
+        submissions = [s for a in gb.assignments for s in a.submissions]
+        assert sorted(s.student.id for s in submissions) == ["amy", "ben", "cat"]  # no duplicate rows
+        for s in submissions:
+            names = [g.name for nb in s.notebooks for g in nb.grades]
+            assert len(names) == len(set(names)) == 4  # three tests and one written answer
+
+
+def test_a_second_grading_run_on_the_same_folder_refuses_and_changes_nothing(course, tmp_path):
+    import subprocess
+    import sys
+    from nncourse.grading.grader import _exclusive
+    class_dir, work = tmp_path / "class", tmp_path / "work"
+    toy.submit(class_dir, "amy", toy.answered(course))
+    _grade(course, class_dir, work)
+    records_before = {p: p.read_bytes() for p in (work / "records").rglob("*.json")}
+    toy.submit(class_dir, "amy", toy.read(course, "exercises"))  # a resubmission waits for the next run
+    env = dict(__import__("os").environ, NNCOURSE_ROOT=str(course))
+    with _exclusive(work):  # a grading run that is still going
+        out = subprocess.run([sys.executable, "-m", "nncourse.cli", "grade", str(class_dir), "--work", str(work),
+                              "--quiet"], capture_output=True, text=True, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "is being graded by" in out.stderr and "nothing was changed" in out.stderr
+    assert {p: p.read_bytes() for p in (work / "records").rglob("*.json")} == records_before
+    rows, _ = _grade(course, class_dir, work)  # once the first run is over, the second one goes through
+    assert rows[("amy", toy.MODULE)].score == 0

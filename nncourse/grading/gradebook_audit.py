@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .nbgrader_setup import open_gradebook
+
 Key = tuple[str, str, str]          # (student, module, grade_id)
 Values = tuple[float | None, float | None, float | None]  # auto_score, manual_score, extra_credit
 
@@ -31,9 +33,8 @@ class Snapshot:
 
 def snapshot(db_url: str) -> Snapshot:
     """Every grade row of the gradebook, as plain values."""
-    from nbgrader.api import Gradebook
     values, cells = {}, {}
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         for g in _all_grades(gb):
             key = _key(g)
             values[key] = (g.auto_score, g.manual_score, g.extra_credit)
@@ -63,9 +64,8 @@ def _same(a, b) -> bool:
 
 def audit_and_repair(db_url: str, expected: dict[Key, Values]) -> list[Mismatch]:
     """Compare the gradebook with ``expected`` and set every differing row back to it."""
-    from nbgrader.api import Gradebook
     found: list[Mismatch] = []
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         present = {}
         for grade in _all_grades(gb):
             key = _key(grade)

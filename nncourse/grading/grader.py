@@ -13,6 +13,7 @@ keep their stored grades.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import multiprocessing as mp
 import os
@@ -28,6 +29,7 @@ import nbformat
 
 from ..course import EXERCISES, ROOT, SOLUTIONS, ensure_venv_on_path, modules as course_modules, notebook_path
 from . import gradebook_audit
+from .nbgrader_setup import open_gradebook
 from .records import CellRecord, GradeRow, format_table, load_records, save_record, write_csv  # noqa: F401
 from .layout import restore_released_layout
 
@@ -69,8 +71,8 @@ def _api(settings: GradingSettings):
 
 def _forget(settings: GradingSettings, student: str, module: str) -> None:
     """Delete every trace of an earlier grade of ``student`` on ``module``."""
-    from nbgrader.api import Gradebook, MissingEntry
-    with Gradebook(settings.database) as gb:
+    from nbgrader.api import MissingEntry
+    with open_gradebook(settings.database) as gb:
         try:
             gb.remove_submission(module, student)
         except MissingEntry:
@@ -207,8 +209,45 @@ def _row_from_snapshot(student: str, module: str, before: gradebook_audit.Snapsh
     return row
 
 
+class GradingBusy(RuntimeError):
+    """Another grading command works on the same folder."""
+
+
+@contextlib.contextmanager
+def _exclusive(work_dir: Path):
+    """One grading command per working folder at a time: a second one refuses at once, naming
+    the first, so that two runs never interleave their writes to the gradebook and records."""
+    import fcntl
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = work_dir / ".grading.lock"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise GradingBusy(f"{work_dir} is being graded by {holder}; wait until it finishes "
+                              "(nothing was changed), or use another --work folder") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"`nncourse` (pid {os.getpid()}, started {_now()})")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeRow]:
     """Grade the submissions and return every row of the class: graded now or kept from before."""
+    settings.work_dir = Path(settings.work_dir).resolve()
+    with _exclusive(settings.work_dir):
+        return _grade_class(settings, progress)
+
+
+def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
     ensure_venv_on_path()
     settings.submissions = Path(settings.submissions).resolve()
     settings.work_dir = Path(settings.work_dir).resolve()
@@ -228,8 +267,7 @@ def grade_class(settings: GradingSettings, progress: bool = True) -> list[GradeR
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not register '{module}':\n{result.get('error') or result.get('log')}")
 
-    from nbgrader.api import Gradebook
-    with Gradebook(settings.database) as gb:
+    with open_gradebook(settings.database) as gb:
         for student in students:  # created here, once: parallel creation would collide
             gb.update_or_create_student(student)
     # Before any student code runs: what the gradebook and the grader's records hold.
@@ -325,8 +363,8 @@ def _finish(settings: GradingSettings, rows, stored, before, exporting: bool = F
         if row is not None:
             row.notes.append(mismatch.describe())
 
-    from nbgrader.api import Gradebook, MissingEntry
-    with Gradebook(settings.database) as gb:
+    from nbgrader.api import MissingEntry
+    with open_gradebook(settings.database) as gb:
         for (student, module), row in rows.items():
             try:
                 assignment = gb.find_assignment(module)
@@ -350,8 +388,9 @@ def export_grades(settings: GradingSettings) -> list[GradeRow]:
     """Every stored grade, with the written answers' scores as the gradebook holds them now
     (after manual grading), without grading anything."""
     settings.work_dir = Path(settings.work_dir).resolve()
-    before = gradebook_audit.snapshot(settings.database)
-    return _finish(settings, {}, load_records(settings.work_dir), before, exporting=True)
+    with _exclusive(settings.work_dir):
+        before = gradebook_audit.snapshot(settings.database)
+        return _finish(settings, {}, load_records(settings.work_dir), before, exporting=True)
 
 
 def write_feedback(settings: GradingSettings) -> list[Path]:

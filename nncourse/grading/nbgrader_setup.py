@@ -8,6 +8,15 @@ from traitlets.config import Config
 from ..course import DEFAULT_WORK_DIR, EXERCISES, ROOT, SOLUTIONS
 
 
+COURSE_ID = "nncourse"
+
+
+def open_gradebook(db_url: str):
+    """nbgrader's Gradebook for this course (creates the course row on first use)."""
+    from nbgrader.api import Gradebook
+    return Gradebook(db_url, course_id=COURSE_ID)
+
+
 def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url: str | None = None,
                   cell_timeout: float = 30.0, release_dir: str | Path | None = None,
                   sandbox: bool = True) -> Config:
@@ -18,6 +27,9 @@ def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url:
     work = work if work.is_absolute() else root / work
     c = Config()
     c.CourseDirectory.root = str(root)
+    # A course row in the gradebook: PostgreSQL enforces the assignment -> course foreign key
+    # (SQLite does not), so nbgrader's default empty course id fails there.
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = SOLUTIONS
     c.CourseDirectory.release_directory = str(release_dir) if release_dir else EXERCISES
     c.CourseDirectory.submitted_directory = str(work / "submitted")

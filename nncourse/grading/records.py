@@ -98,8 +98,9 @@ def load_records(work_dir: Path) -> dict[tuple[str, str], GradeRow]:
     return out
 
 
-CSV_COLUMNS = ["student", "module", "score", "max_score", "written_max", "written_pending", "status",
-               "graded_at", "notes"]
+# No timestamp column: grading the same class twice writes the same file (kept rows say in
+# their notes when they were graded).
+CSV_COLUMNS = ["student", "module", "score", "max_score", "written_max", "written_pending", "status", "notes"]
 
 
 def write_csv(rows: list[GradeRow], path: Path) -> None:
@@ -110,7 +111,7 @@ def write_csv(rows: list[GradeRow], path: Path) -> None:
         writer.writerow(CSV_COLUMNS)
         for r in rows:
             writer.writerow([r.student, r.module, f"{r.score:g}", f"{r.max_score:g}", f"{r.written_max:g}",
-                             f"{r.written_pending:g}", r.status, r.graded_at, "; ".join(r.notes)])
+                             f"{r.written_pending:g}", r.status, "; ".join(r.notes)])
 
 
 def format_table(rows: list[GradeRow]) -> str:
