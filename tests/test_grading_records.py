@@ -114,8 +114,9 @@ def test_a_submission_that_rewrites_the_gradebook_changes_no_other_grade(course,
     toy.submit(class_dir, "a_full", toy.answered(course))
     toy.submit(class_dir, "b_partial", toy.answered(course, sigmoid="def sigmoid(z):\n    return z"))
     toy.submit(class_dir, "z_mallory", toy.answered(course, sigmoid=GRADEBOOK_ATTACK.format(assignment=attack)))
-    # One worker, students in order: the attack runs after the others were graded.
-    rows, settings = _grade(course, class_dir, tmp_path / "work", workers=1)
+    # One worker, students in order: the attack runs after the others were graded. Without the
+    # sandbox (which hides the gradebook: tests/test_sandbox.py), so that the attack lands.
+    rows, settings = _grade(course, class_dir, tmp_path / "work", workers=1, sandbox=False)
     partial = rows[("b_partial", toy.MODULE)].score
     assert rows[("a_full", toy.MODULE)].score == FULL_01
     assert 0 < partial < FULL_01
