@@ -26,6 +26,21 @@ def as_float_array(x, name: str, *, ndim: int | tuple[int, ...] | None = None,
     Integers and booleans become float64; float16/32/64 keep their precision unless ``dtype`` is
     given. ``ndim`` restricts the number of dimensions; ``finite`` rejects NaN and inf.
     """
+    if type(x) is np.ndarray and x.dtype.kind == "f" and (dtype is None or x.dtype == dtype):
+        arr = x  # already a float array of the wanted dtype: the common case, checked cheaply
+    else:
+        arr = _converted(x, name, dtype)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name} must have {want} dimension(s), got shape {arr.shape}")
+    if finite:
+        check_finite(arr, name)
+    return arr
+
+
+def _converted(x, name: str, dtype) -> np.ndarray:
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be a numeric array, got {_describe(x)}")
     try:
@@ -37,22 +52,19 @@ def as_float_array(x, name: str, *, ndim: int | tuple[int, ...] | None = None,
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    elif not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in allowed:
-            want = " or ".join(str(a) for a in allowed)
-            raise ValueError(f"{name} must have {want} dimension(s), got shape {arr.shape}")
-    if finite:
-        check_finite(arr, name)
+        return arr.astype(dtype, copy=False)
+    if not np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float64)
     return arr
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ValueError naming the first NaN or inf in ``arr``."""
-    if arr.size and not np.isfinite(arr).all():
+    """Raise ValueError naming the first NaN or inf in ``arr``.
+
+    NaN and inf propagate through ``min`` and ``max``: two reductions and no temporary array
+    (``np.isfinite(arr).all()`` would make a boolean array of arr's size on every call).
+    """
+    if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)
         value = arr[where] if arr.ndim else arr[()]

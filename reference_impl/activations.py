@@ -27,6 +27,7 @@ __all__ = [
     "gelu", "gelu_derivative", "gelu_tanh", "gelu_tanh_derivative",
     "softplus", "softplus_derivative", "gaussian", "gaussian_derivative",
     "softmax", "log_softmax", "softmax_backward",
+    "identity_into", "identity_vjp_into", "relu_into", "relu_vjp_into", "tanh_into", "tanh_vjp_into",
     "Activation", "ACTIVATIONS", "get_activation",
     "SELU_LAMBDA", "SELU_ALPHA",
 ]
@@ -295,29 +296,90 @@ def softmax_backward(dout, s, axis: int = -1):
     return s * (dout - (dout * s).sum(axis=axis, keepdims=True))
 
 
+# --- in-place forms for the training step -------------------------------------------------
+# A training step writes every intermediate result into arrays it allocated once (see
+# ``Network.loss_and_gradient``). These forms write into ``out`` (z's shape and dtype) and skip
+# the input checks: z is an array the network made itself. ``dh`` is dL/dh, the result dL/dz.
+
+def identity_into(z, out):
+    """out = z."""
+    np.copyto(out, z)
+    return out
+
+
+def identity_vjp_into(dh, z, out):
+    """out = dh * 1."""
+    np.copyto(out, dh)
+    return out
+
+
+def relu_into(z, out):
+    """out = max(0, z)."""
+    return np.maximum(z, 0.0, out=out)
+
+
+def relu_vjp_into(dh, z, out):
+    """out = dh * I[z > 0]: the comparison is written straight into ``out`` as 0.0 / 1.0."""
+    np.greater(z, 0.0, out=out)
+    return np.multiply(out, dh, out=out)
+
+
+def tanh_into(z, out):
+    """out = tanh(z)."""
+    return np.tanh(z, out=out)
+
+
+def tanh_vjp_into(dh, z, out):
+    """out = dh * (1 - tanh(z)^2)."""
+    np.tanh(z, out=out)
+    np.multiply(out, out, out=out)
+    np.subtract(1.0, out, out=out)
+    return np.multiply(out, dh, out=out)
+
+
 # --- registry ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Activation:
-    """An element-wise activation with its derivative, usable by name in layers."""
+    """An element-wise activation with its derivative, usable by name in layers.
+
+    ``function_into(z, out)`` and ``vjp_into(dh, z, out)`` are optional in-place forms (see
+    above); without them :meth:`forward_into` and :meth:`backward_into` fall back to
+    ``function`` and ``derivative``, which allocate a new array.
+    """
     name: str
     function: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]
+    function_into: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    vjp_into: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def __call__(self, z):
         return self.function(z)
+
+    def forward_into(self, z, out):
+        """out = f(z); z, out: arrays of one shape and dtype. Returns ``out``."""
+        if self.function_into is not None:
+            return self.function_into(z, out)
+        np.copyto(out, self.function(z))
+        return out
+
+    def backward_into(self, dh, z, out):
+        """out = dh * f'(z) (dL/dz from dL/dh); all three of one shape and dtype. Returns ``out``."""
+        if self.vjp_into is not None:
+            return self.vjp_into(dh, z, out)
+        return np.multiply(dh, self.derivative(z), out=out)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
 
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in [
-    Activation("identity", identity, identity_derivative),
+    Activation("identity", identity, identity_derivative, identity_into, identity_vjp_into),
     Activation("threshold", threshold, threshold_derivative),
     Activation("sign", sign, sign_derivative),
     Activation("sigmoid", sigmoid, sigmoid_derivative),
-    Activation("tanh", tanh, tanh_derivative),
-    Activation("relu", relu, relu_derivative),
+    Activation("tanh", tanh, tanh_derivative, tanh_into, tanh_vjp_into),
+    Activation("relu", relu, relu_derivative, relu_into, relu_vjp_into),
     Activation("leaky_relu", leaky_relu, leaky_relu_derivative),
     Activation("elu", elu, elu_derivative),
     Activation("selu", selu, selu_derivative),

@@ -7,6 +7,10 @@ Shapes: ``X`` is ``(n, fan_in)`` with one observation per row, ``W`` is ``(fan_i
 A layer object owns views of its parameters (``W``, ``b``) and of their gradients (``dW``,
 ``db``); inside a :class:`~reference_impl.network.Network` these views point into the network's
 single flat parameter vector. New layer kinds (dropout, batch norm, ...) subclass ``Layer``.
+
+Inside ``Network.loss_and_gradient`` (a training step) a layer's arrays ``Z``, ``H``, ``dZ``,
+``dX`` come from its :class:`~reference_impl.workspace.Workspace` and are reused by the next
+step (no new arrays); outside, ``forward`` and ``backward`` return new arrays, yours to keep.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import numpy as np
 from ._validation import as_float_array, check_positive_int
 from .activations import get_activation
 from .parameters import BIAS, WEIGHT, ParamSpec
+from .workspace import Workspace
 
 __all__ = ["Layer", "Dense", "dense_forward", "dense_backward"]
 
@@ -57,7 +62,12 @@ class Layer:
     ``param_specs()`` declares the parameters; ``bind`` gives the layer views of its
     parameters and gradients (attributes ``<name>`` and ``d<name>``). ``backward`` writes the
     parameter gradients into those views (overwriting, not accumulating).
+
+    ``workspace`` is set by the network during a training step (``None`` otherwise); a layer
+    that takes its arrays from :meth:`buffer` then reuses them from step to step.
     """
+
+    workspace: Workspace | None = None
 
     def param_specs(self) -> list[ParamSpec]:
         return []
@@ -76,6 +86,18 @@ class Layer:
 
     def backward(self, dout):
         raise NotImplementedError
+
+    def backward_params(self, dout) -> None:
+        """``backward`` when nobody needs dL/dX (the first layer of a network): fills the
+        parameter gradients only. By default it calls ``backward``; a layer may skip dX."""
+        self.backward(dout)
+
+    def buffer(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """An uninitialised array for this pass: reused from the previous step when the layer
+        has a ``workspace`` (inside a training step), a new one otherwise."""
+        if self.workspace is None:
+            return np.empty(shape, dtype)
+        return self.workspace.get(name, shape, dtype)
 
 
 class Dense(Layer):
@@ -103,26 +125,49 @@ class Dense(Layer):
                 ParamSpec("b", (self.fan_out,), BIAS)]
 
     def forward(self, X, training: bool = False):
-        """X: (n, fan_in) -> H: (n, fan_out). Caches ``(X, Z)``."""
-        X = as_float_array(X, "X", ndim=2)
+        """X: (n, fan_in) -> H: (n, fan_out). Caches ``(X, Z)``.
+
+        X is converted to the layer's dtype: a float32 layer computes in float32.
+        """
+        X = self._as_layer_array(X, "X")
         if X.shape[1] != self.fan_in:
             raise ValueError(f"X must have shape (n, {self.fan_in}), got {X.shape}")
-        Z = X @ self.W + self.b
+        Z = self.buffer("Z", (X.shape[0], self.fan_out), self.W.dtype)
+        np.matmul(X, self.W, out=Z)            # Z = X W + b
+        Z += self.b
+        H = self.buffer("H", Z.shape, Z.dtype)
+        self.activation.forward_into(Z, H)     # H = f(Z)
         self.cache = (X, Z)
-        return self.activation(Z)
+        return H
 
     def backward(self, dH):
         """dH: (n, fan_out) -> dX: (n, fan_in); fills ``dW`` and ``db``."""
+        dZ = self._backward_params(dH)
+        dX = self.buffer("dX", (dZ.shape[0], self.fan_in), dZ.dtype)
+        return np.matmul(dZ, self.W.T, out=dX)  # dX = dZ W^T
+
+    def backward_params(self, dH) -> None:
+        """Fills ``dW`` and ``db`` without computing dX (the network's first layer)."""
+        self._backward_params(dH)
+
+    def _backward_params(self, dH) -> np.ndarray:
         if self.cache is None:
             raise RuntimeError("Dense.backward called before forward")
         X, Z = self.cache
-        dH = as_float_array(dH, "dH", ndim=2)
+        dH = self._as_layer_array(dH, "dH")
         if dH.shape != Z.shape:
             raise ValueError(f"dH must have shape {Z.shape} (the layer's output), got {dH.shape}")
-        dZ = dH * self.activation.derivative(Z)
-        np.matmul(X.T, dZ, out=self.dW)
-        np.sum(dZ, axis=0, out=self.db)
-        return dZ @ self.W.T
+        dZ = self.buffer("dZ", Z.shape, Z.dtype)
+        self.activation.backward_into(dH, Z, dZ)  # dZ = dH * f'(Z)
+        np.matmul(X.T, dZ, out=self.dW)           # dW = X^T dZ
+        np.sum(dZ, axis=0, out=self.db)           # db = sum of dZ over the batch
+        return dZ
+
+    def _as_layer_array(self, A, name: str) -> np.ndarray:
+        """``A`` as a 2-D array of the layer's dtype. Finite values are checked outside a
+        training step only: inside one the network has checked its input X, and every later
+        array was computed from it."""
+        return as_float_array(A, name, ndim=2, dtype=self.W.dtype, finite=self.workspace is None)
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, activation={self.activation.name!r})"

@@ -3,17 +3,29 @@
 ``net.params`` is ``vec`` of the network (seed 000's order: every weight matrix, then every
 bias) and each layer's ``W`` and ``b`` are views into it; ``net.grads`` is laid out the same
 way. An optimizer or a gradient check therefore works on a single array.
+
+``loss_and_gradient`` is one training step's gradient and the fast path of the course: each
+layer writes its intermediate arrays into a :class:`~reference_impl.workspace.Workspace`
+reused from the previous step, the loss writes its gradient into a reused array too (if it
+takes a keyword-only ``out=``, as ``softmax_cross_entropy`` does), the gradients land in
+``grads`` in place, and the first layer's dL/dX, which nobody needs, is not computed. In the
+steady state a step allocates no new arrays. ``forward`` and ``backward`` called directly
+return new arrays, as before.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ._validation import as_float_array
 from .layers import Dense, Layer
 from .parameters import FlatLayout
+from .workspace import Workspace
 
 __all__ = ["Network", "ForwardPass"]
 
@@ -62,6 +74,9 @@ class Network:
                 p[s.name][...] = getattr(layer, s.name)
             layer.bind(p, g)
         self.last_pass: ForwardPass | None = None
+        # scratch arrays of the training step: one workspace per layer, one for the loss
+        self.workspaces = [Workspace() for _ in self.layers]
+        self.loss_workspace = Workspace()
 
     # --- construction ------------------------------------------------------------------------
     @classmethod
@@ -114,8 +129,13 @@ class Network:
         return self.layout.size
 
     def forward(self, X, training: bool = False) -> np.ndarray:
-        """X: (n, d_in) -> output (n, d_out); every intermediate kept in ``last_pass``."""
-        X = as_float_array(X, "X", ndim=2)
+        """X: (n, d_in) -> output (n, d_out); every intermediate kept in ``last_pass``.
+
+        X is converted to the network's dtype (no upcast of a float32 network).
+        """
+        return self._forward(self._as_network_array(X, "X"), training)
+
+    def _forward(self, X, training: bool) -> np.ndarray:
         record = ForwardPass(activations=[X])
         H = X
         for layer in self.layers:
@@ -133,25 +153,59 @@ class Network:
 
     def backward(self, d_output) -> np.ndarray:
         """Back-propagate dL/d(output) (n, d_out); fills ``grads`` and returns dL/dX."""
+        d = self._checked_output_gradient(self._as_network_array(d_output, "d_output"))
+        for layer in reversed(self.layers):
+            d = layer.backward(d)
+        return d
+
+    def _checked_output_gradient(self, d: np.ndarray) -> np.ndarray:
         if self.last_pass is None:
             raise RuntimeError("Network.backward called before forward")
-        d = as_float_array(d_output, "d_output", ndim=2)
         if d.shape != self.last_pass.output.shape:
             raise ValueError(f"d_output must have the output's shape {self.last_pass.output.shape}, "
                              f"got {d.shape}")
-        for layer in reversed(self.layers):
-            d = layer.backward(d)
         return d
 
     def loss_and_gradient(self, X, y, loss_fn) -> tuple[float, np.ndarray]:
         """Forward, loss, backward. ``loss_fn(output, y) -> (loss, dloss/doutput)``.
 
-        Returns the loss and ``self.grads`` (the flat gradient, in ``vec`` order).
+        Returns the loss and ``self.grads`` (the flat gradient, in ``vec`` order). This is the
+        training step (module docstring): its intermediate arrays, which ``last_pass`` and the
+        layers' caches point to, are reused by the next call.
         """
-        out = self.forward(X, training=True)
-        loss, d_out = loss_fn(out, y)
-        self.backward(d_out)
+        X = self._as_network_array(X, "X")
+        with self._reusing_workspaces():
+            out = self._forward(X, training=True)
+            loss, d = self._loss(loss_fn, out, y)
+            for layer in reversed(self.layers[1:]):
+                d = layer.backward(d)
+            self.layers[0].backward_params(d)  # dL/dX of the input is not needed
         return float(loss), self.grads
+
+    def _loss(self, loss_fn, out, y):
+        """``loss_fn(out, y)``; the gradient goes into a reused array if loss_fn takes ``out=``."""
+        if _takes_out(loss_fn):
+            d_out = self.loss_workspace.get("d_output", out.shape, out.dtype)
+            loss, d = loss_fn(out, y, out=d_out)
+            if d is d_out:
+                return loss, d
+        else:
+            loss, d = loss_fn(out, y)
+        return loss, self._checked_output_gradient(self._as_network_array(d, "d_output"))
+
+    @contextmanager
+    def _reusing_workspaces(self):
+        """Hand every layer its workspace for the duration of one training step."""
+        for layer, workspace in zip(self.layers, self.workspaces):
+            layer.workspace = workspace
+        try:
+            yield
+        finally:
+            for layer in self.layers:
+                layer.workspace = None
+
+    def _as_network_array(self, A, name: str) -> np.ndarray:
+        return as_float_array(A, name, ndim=2, dtype=self.dtype)
 
     def __call__(self, X) -> np.ndarray:
         return self.forward(X)
@@ -159,3 +213,20 @@ class Network:
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{inner}], n_params={self.n_params})"
+
+
+def _takes_out(loss_fn: Callable) -> bool:
+    """Whether ``loss_fn`` has a keyword-only ``out``, an array to write its gradient into."""
+    try:
+        return _signature_has_out(loss_fn)
+    except TypeError:  # an unhashable callable: look at its signature every time
+        return _signature_has_out.__wrapped__(loss_fn)
+
+
+@functools.lru_cache(maxsize=128)
+def _signature_has_out(loss_fn: Callable) -> bool:
+    try:
+        parameter = inspect.signature(loss_fn).parameters.get("out")
+        return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    except (TypeError, ValueError):  # builtins and other callables without a signature
+        return False

@@ -6,6 +6,11 @@ vector in place: :class:`GradientDescent` (the same class as
 (``Momentum``, ``Adam``, ... in :mod:`reference_impl.optimizers`). Mini-batches come from
 :func:`reference_impl.minibatches.minibatch_indices`; ``clip_norm`` clips the gradient by its
 global norm before each step (:func:`reference_impl.gradient_clipping.clip_by_global_norm`).
+
+Each step is the fast path of the course: the rows of a batch are gathered with ``np.take`` into
+two arrays made once per call of ``fit``, ``Network.loss_and_gradient`` reuses its intermediate
+arrays, and the optimizer updates the flat parameter vector in place; X is converted once to the
+network's dtype, so a float32 network trains in float32 throughout.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from .gradient_clipping import clip_by_global_norm
 from .minibatches import minibatch_indices
 from .optimizers import GradientDescent
 
-__all__ = ["GradientDescent", "TrainingHistory", "fit", "accuracy"]
+__all__ = ["GradientDescent", "TrainingHistory", "fit", "take_rows", "accuracy"]
 
 
 @dataclass
@@ -37,7 +42,7 @@ def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
     (``minibatch_indices`` with ``np.random.default_rng(seed)``). ``clip_norm``: if given, the
     gradient is scaled down to this global norm before every step where it is longer.
     """
-    X = as_float_array(X, "X", ndim=2)
+    X = as_float_array(X, "X", ndim=2, dtype=getattr(network, "dtype", None))
     y = np.asarray(y)
     if y.ndim == 0 or y.shape[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has shape {y.shape}")
@@ -55,11 +60,17 @@ def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
     batch = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     rng = np.random.default_rng(seed)
     history = TrainingHistory()
+    if batch < n:  # the rows of the current batch, gathered into the same two arrays each step
+        X_batch = np.empty((batch,) + X.shape[1:], X.dtype)
+        y_batch = np.empty((batch,) + y.shape[1:], y.dtype)
     for _ in range(epochs):
         total = 0.0
         batches = minibatch_indices(n, batch, rng) if batch < n else [None]
         for idx in batches:
-            Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+            if idx is None:
+                Xb, yb = X, y
+            else:
+                Xb, yb = take_rows(X, idx, X_batch), take_rows(y, idx, y_batch)
             loss, grads = network.loss_and_gradient(Xb, yb, loss_fn)
             if clip_norm is not None:
                 clip_by_global_norm(grads, clip_norm)
@@ -67,6 +78,16 @@ def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
             total += loss * Xb.shape[0]
         history.loss.append(total / n)
     return history
+
+
+def take_rows(A: np.ndarray, idx: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """``A[idx]`` written into the first ``len(idx)`` rows of ``buffer``; returns that view.
+
+    A: (n, ...); idx: valid row indices; buffer: (>= len(idx), ...) of A's dtype. ``mode="clip"``
+    because the indices are valid by construction and the default ``mode="raise"`` would gather
+    into a temporary array first.
+    """
+    return np.take(A, idx, axis=0, out=buffer[:len(idx)], mode="clip")
 
 
 def accuracy(scores, y) -> float:
