@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow venv check playground examples benchmark clean sandbox-tool
+.PHONY: demo test test-slow venv check playground examples benchmark clean sandbox-tool site
 
 venv: $(STAMP)
 
@@ -52,6 +52,14 @@ test: $(STAMP) sandbox-tool
 
 test-slow: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+
+# The course website in build/site/: lectures executed (cached in build/site-work/), exercises'
+# task text, the reference implementation's API and source. Works offline (local MathJax).
+# `make test-slow` builds it again and checks every page in headless Chromium.
+site: $(STAMP)
+	@$(BIN)/python -c 'import sphinx, myst_nb, furo' 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[site]"
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(BIN)/python site/build.py --out build/site
+	@echo "open build/site/index.html, or: $(BIN)/python -m http.server -d build/site 8000 (http://127.0.0.1:8000/)"
 
 playground: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python -m nncourse.playground --out demo_output

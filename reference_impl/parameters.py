@@ -66,6 +66,19 @@ class FlatLayout:
         """The array of parameter ``name`` of layer ``owner`` as a view into ``flat``."""
         return flat[self.slices[(owner, name)]].reshape(self.specs[(owner, name)].shape)
 
+    def group_mask(self, group: str = WEIGHT) -> np.ndarray:
+        """Boolean (size,): True at the entries of the parameters in ``group`` ("weight" or "bias").
+
+        The weight mask is what penalties regularize and pruning may remove: never the biases.
+        """
+        if group not in (WEIGHT, BIAS):
+            raise ValueError(f"group must be 'weight' or 'bias', got {group!r}")
+        mask = np.zeros(self.size, dtype=bool)
+        for key, spec in self.specs.items():
+            if spec.group == group:
+                mask[self.slices[key]] = True
+        return mask
+
 
 def vec(weights: Sequence, biases: Sequence = ()) -> np.ndarray:
     """Flatten weight matrices ``W_j`` of shape ``(fan_in, fan_out)`` and then biases ``b_j``.

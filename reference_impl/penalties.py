@@ -39,11 +39,7 @@ def weight_mask(network) -> np.ndarray:
     if not isinstance(layout, FlatLayout):
         raise TypeError(f"network must be a Network (with a FlatLayout in .layout) or a FlatLayout, "
                         f"got {type(network).__name__}")
-    mask = np.zeros(layout.size, dtype=bool)
-    for key, spec in layout.specs.items():
-        if spec.group == WEIGHT:
-            mask[layout.slices[key]] = True
-    return mask
+    return layout.group_mask(WEIGHT)
 
 
 def _check_lam(lam, name: str = "lam") -> float:

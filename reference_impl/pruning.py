@@ -74,11 +74,7 @@ def saliency(params, hdiag) -> np.ndarray:
 def prunable_mask(network) -> np.ndarray:
     """Boolean (n_params,): ``True`` at the weights, ``False`` at the biases (never pruned)."""
     _check_network(network)
-    mask = np.zeros(network.n_params, dtype=bool)
-    for key, spec in network.layout.specs.items():
-        if spec.group == WEIGHT:
-            mask[network.layout.slices[key]] = True
-    return mask
+    return network.layout.group_mask(WEIGHT)
 
 
 def prune_mask(saliency, fraction: float, eligible_mask) -> np.ndarray:
