@@ -217,3 +217,20 @@ def test_grading_refuses_to_run_unsandboxed_silently(course, tmp_path, monkeypat
             grade_class(settings, progress=False)
     finally:
         sandbox.check_bwrap.cache_clear()
+
+
+def test_paths_under_tmp_stay_visible_in_the_sandbox(tmp_path):
+    """bwrap mounts in order: the private /tmp must come before the binds, or a course or a
+    virtual environment that lives under /tmp (as CI's clone may) disappears from the kernel."""
+    _ensure_bwrap()
+    from nncourse.grading.sandbox import sandboxed_argv
+    inner = tmp_path / "venv-like"
+    inner.mkdir()
+    (inner / "marker.txt").write_text("visible")
+    work, sockets = tmp_path / "work", tmp_path / "sockets"
+    work.mkdir()
+    sockets.mkdir()
+    argv = sandboxed_argv(["cat", str(inner / "marker.txt")], workdir=str(work), socket_dir=str(sockets),
+                          package_dir=str(inner))
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    assert out.stdout == "visible", out.stderr

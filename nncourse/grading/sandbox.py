@@ -67,14 +67,15 @@ def _python_paths() -> list[str]:
 
 def sandboxed_argv(argv: list[str], *, workdir: str, socket_dir: str, package_dir: str) -> list[str]:
     """``argv`` wrapped in bwrap: see the module docstring for what the process can see."""
-    cmd = [check_bwrap(), *_system_args()]
+    # The private /tmp first: bwrap applies mounts in order, and a later tmpfs on /tmp would hide
+    # whatever was bound below it (a course or a virtual environment that lives under /tmp).
+    cmd = [check_bwrap(), *_system_args(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in _python_paths():
         cmd += ["--ro-bind", path, path]
     cache = matplotlib_cache()
     if cache:
         cmd += ["--ro-bind", cache, SEED_MPL_DIR, "--setenv", "NNCOURSE_MPL_SEED", SEED_MPL_DIR]
     cmd += ["--ro-bind", package_dir, package_dir,
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
             "--bind", socket_dir, socket_dir,
             "--bind", workdir, workdir, "--chdir", workdir,
             "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
