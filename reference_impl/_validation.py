@@ -10,7 +10,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_finite_real", "check_same_shape", "check_finite", "check_positive_int"]
+__all__ = ["as_float_array", "as_finite_real", "check_same_shape", "check_finite", "check_positive_int",
+           "check_generator"]
 
 
 def _describe(x) -> str:
@@ -93,3 +94,12 @@ def as_finite_real(x, name: str, expected: str = "a real number") -> float:
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
     return x
+
+
+def check_generator(rng, name: str = "rng") -> np.random.Generator:
+    """``rng`` itself if it is a ``numpy.random.Generator``; TypeError otherwise. Randomness is
+    always passed in (dropout masks, noise, shuffles, initial weights), so runs are reproducible."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                        f"got {type(rng).__name__}")
+    return rng

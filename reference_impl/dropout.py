@@ -42,7 +42,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_generator
 from .layers import Layer
 
 __all__ = ["Dropout", "dropout_mask", "dropout_forward", "dropout_backward", "resolve_keep_prob",
@@ -88,19 +88,12 @@ def _check_mode(mode) -> str:
     return mode
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-    return rng
-
-
 def dropout_mask(shape, *args, drop_prob=None, keep_prob=None, rng: np.random.Generator) -> np.ndarray:
     """A boolean mask of ``shape``: each entry True (kept) with probability ``keep_prob``, independently."""
     if args:
         raise _positional_error("dropout_mask")
     q = resolve_keep_prob(drop_prob, keep_prob)
-    return _check_rng(rng).random(shape) < q
+    return check_generator(rng).random(shape) < q
 
 
 def _check_mask(mask, shape, name="mask") -> np.ndarray:
@@ -161,7 +154,7 @@ class Dropout(Layer):
         self.drop_prob = float(drop_prob) if drop_prob is not None else 1.0 - self.keep_prob
         if rng is None:
             raise TypeError("Dropout needs rng=np.random.default_rng(seed): the masks are drawn from it")
-        self.rng = _check_rng(rng)
+        self.rng = check_generator(rng)
         self.mode = _check_mode(mode)
         self.mask: np.ndarray | None = None
         self._seen_forward = False

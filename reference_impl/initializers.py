@@ -41,7 +41,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_finite_real, check_positive_int
+from ._validation import as_finite_real, check_generator, check_positive_int
 from .layers import Dense
 
 __all__ = ["uniform", "glorot_uniform", "glorot_normal", "xavier_uniform", "xavier_normal",
@@ -54,9 +54,7 @@ Initializer = Callable[[int, int, np.random.Generator, object], np.ndarray]
 def _check(fan_in, fan_out, rng) -> tuple[int, int]:
     fan_in = check_positive_int(fan_in, "fan_in")
     fan_out = check_positive_int(fan_out, "fan_out")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
+    check_generator(rng)
     return fan_in, fan_out
 
 

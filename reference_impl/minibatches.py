@@ -12,15 +12,9 @@ from typing import Iterator
 
 import numpy as np
 
-from ._validation import as_finite_real, check_positive_int
+from ._validation import as_finite_real, check_generator, check_positive_int
 
 __all__ = ["minibatch_indices", "iterate_minibatches", "RunningLoss"]
-
-
-def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
 
 
 def minibatch_indices(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -32,7 +26,7 @@ def minibatch_indices(n: int, batch_size: int, rng: np.random.Generator) -> list
     """
     n = check_positive_int(n, "n")
     batch_size = check_positive_int(batch_size, "batch_size")
-    _check_rng(rng)
+    check_generator(rng)
     order = rng.permutation(n)
     return [order[start:start + batch_size] for start in range(0, n, batch_size)]
 

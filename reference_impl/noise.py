@@ -24,7 +24,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ._validation import as_finite_real, as_float_array
+from ._validation import as_finite_real, as_float_array, check_generator
 from .layers import Layer
 from .penalties import check_mask
 
@@ -39,13 +39,6 @@ def _check_std(std) -> float:
     return std
 
 
-def _check_rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
-    return rng
-
-
 def _normal_like(a: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
     return (std * rng.standard_normal(a.shape)).astype(a.dtype, copy=False)
 
@@ -53,7 +46,7 @@ def _normal_like(a: np.ndarray, std: float, rng: np.random.Generator) -> np.ndar
 def add_input_noise(X, std: float, rng: np.random.Generator) -> np.ndarray:
     """``X + std * E`` with ``E ~ N(0, 1)`` entry-wise; X of any shape, returns a new array."""
     X = as_float_array(X, "X")
-    std, rng = _check_std(std), _check_rng(rng)
+    std, rng = _check_std(std), check_generator(rng)
     return X + _normal_like(X, std, rng)
 
 
@@ -61,7 +54,7 @@ def add_gradient_noise(grads: np.ndarray, std: float, rng: np.random.Generator) 
     """``g := g + std * E`` IN PLACE on the flat gradient (n,)."""
     if not isinstance(grads, np.ndarray) or not np.issubdtype(grads.dtype, np.floating):
         raise TypeError("grads must be a float NumPy array (it is updated in place)")
-    std, rng = _check_std(std), _check_rng(rng)
+    std, rng = _check_std(std), check_generator(rng)
     grads += _normal_like(grads, std, rng)
 
 
@@ -75,7 +68,7 @@ def weight_noise(params: np.ndarray, std: float, rng: np.random.Generator,
     """
     if not isinstance(params, np.ndarray) or not np.issubdtype(params.dtype, np.floating):
         raise TypeError("params must be a float NumPy array (it is perturbed in place)")
-    std, rng = _check_std(std), _check_rng(rng)
+    std, rng = _check_std(std), check_generator(rng)
     mask = check_mask(mask, params)
     clean = params.copy()
     noise = _normal_like(params, std, rng)
@@ -96,7 +89,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, std: float, *, rng: np.random.Generator):
         self.std = _check_std(std)
-        self.rng = _check_rng(rng)
+        self.rng = check_generator(rng)
         self.noise: np.ndarray | None = None
         self._seen_forward = False
 
