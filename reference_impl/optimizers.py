@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_finite_real, check_finite
+from .chunked import for_each_chunk
 
 __all__ = ["Optimizer", "GradientDescent", "SGD", "Momentum", "Nesterov", "RMSProp", "AdaDelta",
            "AdaDeltaSlides", "Adam", "Nadam", "NadamSlides"]
@@ -64,13 +65,20 @@ class Optimizer:
 
     A subclass lists its state arrays in ``state_names``, the number of scratch buffers it
     needs in ``n_scratch``, its hyperparameters in ``hyperparameters`` (for ``repr``), and
-    implements ``_update(params, grads)``, which reads ``self.t`` (already incremented) and
-    ``self.state`` and changes ``params`` in place.
+    implements ``_update(params, grads, state)``: element-wise, in place, reading ``self.t``
+    (already incremented) and the arrays of ``state`` (views of ``self.state``). Scalars that
+    change from step to step (a schedule) are computed once per step in ``_begin_step``.
+
+    Because ``_update`` is element-wise, ``step`` may call it on contiguous chunks of the flat
+    arrays in parallel threads (:mod:`reference_impl.chunked`); the result is the same to the
+    last bit. ``threads``: at most this many chunks at once, ``None`` (the default) meaning every
+    available core; set ``opt.threads = 1`` to keep the update on the calling thread.
     """
 
     state_names: tuple[str, ...] = ()
     n_scratch: int = 1
     hyperparameters: tuple[str, ...] = ("lr",)
+    threads: int | None = None
 
     def __init__(self, lr: float):
         self.lr = _positive(lr, "lr")
@@ -90,9 +98,23 @@ class Optimizer:
             for k in range(self.n_scratch):
                 self.state["scratch" if k == 0 else f"scratch{k + 1}"] = np.empty_like(params)
         self.t += 1
-        self._update(params, grads)
+        self._begin_step()
+        coordinates = {**self.state, **self._per_coordinate_arrays()}
+        names = list(coordinates)
 
-    def _update(self, params: np.ndarray, grads: np.ndarray) -> None:
+        def update(params, grads, *views):
+            self._update(params, grads, dict(zip(names, views)))
+        for_each_chunk(update, [params, grads, *coordinates.values()], self.threads)
+
+    def _begin_step(self) -> None:
+        """Per-step scalars (none here); runs once per step, before the chunks are updated."""
+
+    def _per_coordinate_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays of the parameters' length besides the state (a mask) that ``_update`` reads:
+        they are cut into the same chunks."""
+        return {}
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
     def _check(self, params, grads) -> None:
@@ -111,10 +133,11 @@ class Optimizer:
             raise ValueError(f"grads must have the shape of params {params.shape}, got {grads.shape}")
         if grads.dtype != params.dtype:
             raise ValueError(f"grads must have the dtype of params ({params.dtype}), got {grads.dtype}")
-        # Fast path: one reduction, no temporary array. Only if the sum is not finite do we look
-        # for the bad entry (a finite sum that overflowed is not an error).
+        # Fast path: one dot product (BLAS, no temporary array; a NaN or inf anywhere makes it
+        # non-finite). Only then do we look for the bad entry: a sum of squares that merely
+        # overflowed is not an error, and check_finite finds nothing.
         with np.errstate(over="ignore", invalid="ignore"):
-            total = grads.sum()
+            total = np.dot(grads, grads)
         if not np.isfinite(total):
             check_finite(grads, "grads")
         if self.state:
@@ -140,8 +163,8 @@ class GradientDescent(Optimizer):
     def __init__(self, lr: float = 0.1):
         super().__init__(lr)
 
-    def _update(self, params, grads):
-        s = self.state["scratch"]
+    def _update(self, params, grads, state):
+        s = state["scratch"]
         # w := w - lr g
         np.multiply(grads, self.lr, out=s)
         params -= s
@@ -171,8 +194,8 @@ class Momentum(Optimizer):
             raise ValueError(f"form must be 'classic' or 'average', got {form!r}")
         self.form = form
 
-    def _update(self, params, grads):
-        v, s = self.state["velocity"], self.state["scratch"]
+    def _update(self, params, grads, state):
+        v, s = state["velocity"], state["scratch"]
         if self.form == "classic":
             # v := gamma v + g
             v *= self.gamma
@@ -209,8 +232,8 @@ class Nesterov(Optimizer):
         super().__init__(lr)
         self.gamma = _decay_rate(gamma, "gamma")
 
-    def _update(self, params, grads):
-        v, s = self.state["velocity"], self.state["scratch"]
+    def _update(self, params, grads, state):
+        v, s = state["velocity"], state["scratch"]
         # v := gamma v + g
         v *= self.gamma
         v += grads
@@ -236,8 +259,8 @@ class RMSProp(Optimizer):
         self.rho = _decay_rate(rho, "rho")
         self.eps = _positive(eps, "eps")
 
-    def _update(self, params, grads):
-        sq, s = self.state["square_avg"], self.state["scratch"]
+    def _update(self, params, grads, state):
+        sq, s = state["square_avg"], state["scratch"]
         # s := rho s + (1 - rho) g^2
         sq *= self.rho
         np.multiply(grads, grads, out=s)
@@ -276,8 +299,8 @@ class AdaDelta(Optimizer):
         self.rho = _decay_rate(rho, "rho")
         self.eps = _positive(eps, "eps")
 
-    def _update(self, params, grads):
-        st = self.state
+    def _update(self, params, grads, state):
+        st = state
         Eg, Edx, s, d = st["square_avg"], st["delta_avg"], st["scratch"], st["scratch2"]
         # Eg := rho Eg + (1 - rho) g^2
         Eg *= self.rho
@@ -317,8 +340,8 @@ class AdaDeltaSlides(AdaDelta):
     ``eps = 1e-6``) smaller than the paper's, and the steps grow from there far more slowly.
     """
 
-    def _update(self, params, grads):
-        st = self.state
+    def _update(self, params, grads, state):
+        st = state
         G, D, s, d = st["square_avg"], st["delta_avg"], st["scratch"], st["scratch2"]
         # G := rho G + (1 - rho) g^2
         G *= self.rho
@@ -366,8 +389,8 @@ class Adam(Optimizer):
         self.beta2 = _decay_rate(beta2, "beta2")
         self.eps = _positive(eps, "eps")
 
-    def _moments(self, grads, s):
-        m, v = self.state["m"], self.state["v"]
+    def _moments(self, grads, state, s):
+        m, v = state["m"], state["v"]
         # m := beta1 m + (1 - beta1) g
         m *= self.beta1
         np.multiply(grads, 1.0 - self.beta1, out=s)
@@ -379,9 +402,9 @@ class Adam(Optimizer):
         v += s
         return m, v
 
-    def _update(self, params, grads):
-        s = self.state["scratch"]
-        m, v = self._moments(grads, s)
+    def _update(self, params, grads, state):
+        s = state["scratch"]
+        m, v = self._moments(grads, state, s)
         bc1, bc2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
         # w := w - lr mhat / (sqrt(vhat) + eps) = w - (lr / bc1) m / (sqrt(v / bc2) + eps)
         np.divide(v, bc2, out=s)
@@ -426,16 +449,18 @@ class Nadam(Adam):
         """The momentum schedule ``mu_t = beta1 (1 - 0.5 * 0.96 ** (t * momentum_decay))``."""
         return self.beta1 * (1.0 - 0.5 * 0.96 ** (t * self.momentum_decay))
 
-    def _update(self, params, grads):
-        s, s2 = self.state["scratch"], self.state["scratch2"]
-        t = self.t
-        mu, mu_next = self.mu(t), self.mu(t + 1)
+    def _begin_step(self):
+        mu, mu_next = self.mu(self.t), self.mu(self.t + 1)
         self.mu_product *= mu
-        c_grad = self.lr * (1.0 - mu) / (1.0 - self.mu_product)
-        c_mom = self.lr * mu_next / (1.0 - self.mu_product * mu_next)
-        m, v = self._moments(grads, s)
+        self._c_grad = self.lr * (1.0 - mu) / (1.0 - self.mu_product)
+        self._c_mom = self.lr * mu_next / (1.0 - self.mu_product * mu_next)
+
+    def _update(self, params, grads, state):
+        s, s2 = state["scratch"], state["scratch2"]
+        c_grad, c_mom = self._c_grad, self._c_mom
+        m, v = self._moments(grads, state, s)
         # denominator: sqrt(vhat) + eps
-        np.divide(v, 1.0 - self.beta2 ** t, out=s)
+        np.divide(v, 1.0 - self.beta2 ** self.t, out=s)
         np.sqrt(s, out=s)
         s += self.eps
         # w := w - [c_grad g + c_mom m] / (sqrt(vhat) + eps)
@@ -468,9 +493,9 @@ class NadamSlides(Adam):
                  eps: float = 1e-8):
         super().__init__(lr, beta1, beta2, eps)
 
-    def _update(self, params, grads):
-        s, s2 = self.state["scratch"], self.state["scratch2"]
-        m, v = self._moments(grads, s)
+    def _update(self, params, grads, state):
+        s, s2 = state["scratch"], state["scratch2"]
+        m, v = self._moments(grads, state, s)
         bc1, bc2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
         # denominator: sqrt(vhat) + eps
         np.divide(v, bc2, out=s)

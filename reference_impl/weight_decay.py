@@ -75,11 +75,17 @@ class _DecoupledDecay:
                              f"weight_decay = {self.weight_decay!r}")
         self.mask = mask
 
-    def _update(self, params, grads):
+    def _check(self, params, grads):
+        super()._check(params, grads)
         check_mask(self.mask, params)
+
+    def _per_coordinate_arrays(self):
+        return {**super()._per_coordinate_arrays(), "decay_mask": self.mask}
+
+    def _update(self, params, grads, state):
         # w := w (1 - lr lam), decoupled from the gradient step (uses the weights before the step)
-        np.multiply(params, 1.0 - self.lr * self.weight_decay, out=params, where=self.mask)
-        super()._update(params, grads)
+        np.multiply(params, 1.0 - self.lr * self.weight_decay, out=params, where=state["decay_mask"])
+        super()._update(params, grads, state)
 
 
 class SGDW(_DecoupledDecay, GradientDescent):
