@@ -65,7 +65,8 @@ def _cases(root: Path) -> dict[str, tuple]:
                                                             "fake.sigmoid = lambda z: z\n"
                                                             "sys.modules['reference_impl'] = fake\n"
                                                             "def sigmoid(z):\n    return z"), 1, "ok"),
-        "kill_agent": (toy.answered(root, sigmoid=GOOD_SIG + "\ndel __nncourse_agent__"), 0, "tampered"),
+        "kill_agent": (toy.answered(root, sigmoid=GOOD_SIG + "\nget_ipython().kernel.comm_manager.targets.clear()"),
+                       0, "tampered"),
         # 8. calling the reference implementation
         "uses_reference": (toy.answered(root, sigmoid="from reference_impl.activations import sigmoid"), 1, "ok"),
         "uses_reference_importlib": (toy.answered(root, sigmoid="import importlib\n"

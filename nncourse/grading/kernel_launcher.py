@@ -1,7 +1,7 @@
 """Entry point of the grading kernel: ``python -m nncourse.grading.kernel_launcher -f CONN``.
 
 Before any student code runs it caps the process's memory, blocks imports of the reference
-implementation and puts the referee's agent into the user namespace; then it is an ordinary
+implementation and opens the referee's agent to comm messages; then it is an ordinary
 IPython kernel.
 """
 from __future__ import annotations
@@ -44,9 +44,7 @@ def main() -> None:
     kernel_agent.install_import_blocker()
     app = IPKernelApp.instance()
     app.initialize(sys.argv[1:])
-    agent = kernel_agent.Agent(app.shell)
-    app.shell.user_ns["__nncourse_agent__"] = agent
-    app.shell.user_ns_hidden["__nncourse_agent__"] = agent
+    kernel_agent.serve_over_comm(app.kernel, kernel_agent.Agent(app.shell))
     app.start()
 
 

@@ -13,12 +13,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpec
 
 from . import wire
+from .kernel_agent import COMM_TARGET
 
 MAX_OUTPUT_CHARS = 20_000   # per cell, stored; the rest is counted and dropped
 INTERRUPT_GRACE = 5.0       # seconds to wait for an interrupted cell to stop
@@ -116,6 +118,7 @@ class KernelSession:
         self.startup_timeout = startup_timeout
         self.km: KernelManager | None = None
         self.kc = None
+        self._agent_comm: str | None = None
         self.restarts = 0
         self.died = False
         self.timed_out = False
@@ -162,6 +165,7 @@ class KernelSession:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             raise
         self.km, self.kc = km, kc
+        self._agent_comm = None  # opened by the first request
 
     def shutdown(self) -> None:
         if self.kc is not None:
@@ -175,6 +179,7 @@ class KernelSession:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None
         self.km = self.kc = None
+        self._agent_comm = None
 
     def restart(self) -> None:
         self.shutdown()
@@ -228,11 +233,14 @@ class KernelSession:
         """The shell reply to ``msg_id``, or None on deadline."""
         return next(self._messages("shell", msg_id, deadline), None)
 
-    def _stop_runaway(self, msg_id: str) -> None:
-        """Interrupt a cell past its limit; restart the kernel if that does not stop it."""
+    def _stop_runaway(self, msg_id: str, shell_reply: bool = True) -> None:
+        """Interrupt a cell past its limit; restart the kernel if that does not stop it.
+        ``shell_reply``: whether the request gets a shell reply (a comm message does not)."""
         self.timed_out = True
         self.km.interrupt_kernel()
         if self._drain_iopub(msg_id, None, time.monotonic() + INTERRUPT_GRACE):
+            if not shell_reply:
+                return
             try:
                 self._get_reply(msg_id, time.monotonic() + INTERRUPT_GRACE)
             except KernelDied:
@@ -284,42 +292,46 @@ class KernelSession:
         return run
 
     def request(self, payload: dict, timeout: float | None = None) -> dict:
-        """Send one RPC to the agent; returns the decoded response dict.
+        """Send one RPC to the agent (a comm message, see ``kernel_agent.serve_over_comm``);
+        returns the decoded response dict.
 
-        Raises ``CellTimeout`` or ``KernelDied``; a broken agent gives ``{"error": ...}``.
+        Raises ``CellTimeout`` or ``KernelDied``; an agent that does not answer gives ``{"error": ...}``.
         """
         timeout = self.timeout if timeout is None else timeout
         if self.km is None or not self.alive():
             raise KernelDied("the kernel is not running")
-        expr = f"__nncourse_agent__.handle({wire.dumps(payload)!r})"
-        msg_id = self.kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                                 user_expressions={"r": expr})
+        if self._agent_comm is None:
+            self._agent_comm = uuid.uuid4().hex
+            self.kc.shell_channel.send(self.kc.session.msg(
+                "comm_open", {"comm_id": self._agent_comm, "target_name": COMM_TARGET, "data": {}}))
+        msg = self.kc.session.msg("comm_msg", {"comm_id": self._agent_comm,
+                                               "data": {"request": wire.dumps(payload)}})
+        self.kc.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
         deadline = time.monotonic() + timeout
+        text = None
         try:
-            reply = self._get_reply(msg_id, deadline)
-            if reply is None:
-                self._stop_runaway(msg_id)
+            # The answer comes on iopub before the kernel reports idle for this message; idle
+            # without an answer means the agent's comm was closed or replaced by student code.
+            for reply in self._messages("iopub", msg_id, deadline):
+                if reply["msg_type"] == "comm_msg":
+                    text = reply["content"].get("data", {}).get("response")
+                    break
+                if reply["msg_type"] == "status" and reply["content"].get("execution_state") == "idle":
+                    break
+            else:
+                self._stop_runaway(msg_id, shell_reply=False)
                 raise CellTimeout(f"the call did not return within {timeout:g} s")
-            # The request's iopub messages (busy/idle status only: the agent captures output)
-            # are left in the queue; run_cell skips messages of other requests.
         except KernelDied:
             self.died = True
             self.restart()
             raise
-        content = reply["content"]
-        result = content.get("user_expressions", {}).get("r")
-        if content.get("status") != "ok" or not result:
+        if not isinstance(text, str):
             return {"error": {"type": "GradingError", "where": "",
-                              "message": "the kernel did not run the test request (was the "
-                                         "notebook's input processing changed?)"}}
-        if result.get("status") != "ok":
-            return {"error": {"type": result.get("ename", "Error"), "where": "",
-                              "message": "the grading agent in the kernel is broken or was replaced: "
-                                         + str(result.get("evalue", ""))[:500]}}
-        text = result["data"].get("text/plain", "")
-        import ast
+                              "message": "the grading agent in the kernel did not answer: it was "
+                                         "closed or replaced by code in the notebook"}}
         try:
-            return wire.loads(ast.literal_eval(text))
+            return wire.loads(text)
         except Exception:
             return {"error": {"type": "GradingError", "where": "",
                               "message": "the kernel sent an unreadable answer"}}
