@@ -22,6 +22,7 @@ One module per idea; each lecture's code lives in the file named after its topic
 ``backprop_cost``          counting the cost of numerical vs backprop gradients (module 3)
 ``datasets``               small generated 2-D problems (XOR, spirals, circles, moons)
 ``optimizers``             GD/SGD, momentum, Nesterov, RMSProp, AdaDelta, Adam, Nadam (module 4)
+``chunked``                element-wise updates split into chunks for parallel threads
 ``minibatches``            mini-batch indices per epoch, running loss estimate (module 4)
 ``gradient_clipping``      clipping the gradient by its global norm (module 4)
 ``optimization_surfaces``  Rosenbrock, Beale, saddle with gradients; trajectories (module 4)
