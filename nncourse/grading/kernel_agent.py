@@ -39,7 +39,8 @@ def serve_over_comm(kernel, agent: "Agent") -> None:
     A comm message goes straight to its handler: none of IPython's cell machinery (input
     transformers, history, execution hooks, display hooks) runs, which halves the round trip of a
     request compared with an ``execute_request`` (about 2.3 ms against 4.2 ms on a busy 2-core
-    machine) and leaves nothing of it for student code to intercept. The request is the text
+    machine), and input transformers or hooks that student code installs never see it. Student
+    code can still close the comm; then its tests get no answer and fail. The request is the text
     ``data["request"]``; the answer goes back as ``{"response": text}`` on the same comm.
     """
     def on_open(comm, open_msg):
