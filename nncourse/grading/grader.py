@@ -81,7 +81,31 @@ def _forget(settings: GradingSettings, student: str, module: str) -> None:
         shutil.rmtree(settings.work_dir / step / student / module, ignore_errors=True)
 
 
-def _stage(settings: GradingSettings, student: str, module: str) -> GradeRow:
+class _CourseNotebooks:
+    """The released notebook and the instructor's locked cells of each module, read once per
+    run (a class of 300 students would otherwise read them 600 times per module)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._released: dict[str, object] = {}
+        self._locked: dict[str, dict[str, str]] = {}
+
+    def released(self, module: str):
+        if module not in self._released:
+            self._released[module] = nbformat.read(str(notebook_path(self.root / EXERCISES, module)), as_version=4)
+        return self._released[module]
+
+    def instructor_locked(self, module: str) -> dict[str, str]:
+        """grade_id -> source of every locked cell of ``solutions/<module>`` (empty without one)."""
+        if module not in self._locked:
+            path = notebook_path(self.root / SOLUTIONS, module)
+            cells = nbformat.read(str(path), as_version=4).cells if path.is_file() else []
+            self._locked[module] = {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells
+                                    if c.metadata.get("nbgrader", {}).get("locked")}
+        return self._locked[module]
+
+
+def _stage(settings: GradingSettings, student: str, module: str, course: _CourseNotebooks) -> GradeRow:
     """Check one submission and copy it, in the released layout, into ``submitted/``."""
     row = GradeRow(student, module)
     src = notebook_path(settings.submissions / student, module)
@@ -101,9 +125,8 @@ def _stage(settings: GradingSettings, student: str, module: str) -> GradeRow:
         row.status = "unreadable"
         row.notes.append(f"not a valid notebook: {str(exc).splitlines()[0][:200]}")
         return row
-    released = nbformat.read(str(notebook_path(settings.root / EXERCISES, module)), as_version=4)
-    restored, notes = restore_released_layout(nb, released)
-    if _is_instructor_source(nb, settings.root, module):
+    restored, notes = restore_released_layout(nb, course.released(module))
+    if _is_instructor_source(nb, course.instructor_locked(module)):
         # The source holds the hidden tests, so its test cells differ from the release: that is
         # not tampering. Graded as released, like any submission.
         notes = [n for n in notes if not n.endswith("was edited; the released version was used")]
@@ -121,15 +144,11 @@ def _stage(settings: GradingSettings, student: str, module: str) -> GradeRow:
     return row
 
 
-def _is_instructor_source(nb, root: Path, module: str) -> bool:
-    """True if every locked cell of ``solutions/<module>`` appears unchanged in ``nb``."""
-    path = notebook_path(Path(root) / SOLUTIONS, module)
-    if not path.is_file():
-        return False
-    source = nbformat.read(str(path), as_version=4)
+def _is_instructor_source(nb, instructor_locked: dict[str, str]) -> bool:
+    """True if every locked cell of the instructor's source (grade_id -> source) appears
+    unchanged in ``nb``."""
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
-    locked = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("locked")]
-    return bool(locked) and all(by_id.get(c.metadata["nbgrader"]["grade_id"]) == c.source for c in locked)
+    return bool(instructor_locked) and all(by_id.get(gid) == src for gid, src in instructor_locked.items())
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -267,7 +286,13 @@ def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
     students = sorted(p.name for p in settings.submissions.iterdir()
                       if p.is_dir() and not p.name.startswith("."))
     module_ids = _run_modules(settings, students)
+    # The workers start now: they import nbgrader and build their API (seconds) while this
+    # process registers the modules and stages the submissions.
+    with _worker_pool(settings, len(students) * len(module_ids)) as pool:
+        return _prepare_and_grade(settings, students, module_ids, pool, progress)
 
+
+def _prepare_and_grade(settings: GradingSettings, students, module_ids, pool, progress: bool) -> list[GradeRow]:
     api = _api(settings)
     for module in module_ids:  # registers the assignment and its test cells in the gradebook
         result = api.generate_assignment(module, force=True, create=True)
@@ -284,11 +309,12 @@ def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
 
     rows: dict[tuple[str, str], GradeRow] = {}
     jobs = []
+    course = _CourseNotebooks(settings.root)
     for student in students:
         for module in module_ids:
             if not (settings.submissions / student / module).is_dir() and (student, module) in graded_before:
                 continue  # nothing handed in this time: the earlier grade stays
-            row = _stage(settings, student, module)
+            row = _stage(settings, student, module, course)
             row.graded_at = _now()
             rows[(student, module)] = row
             if row.status in ("missing", "unreadable"):
@@ -296,21 +322,30 @@ def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
             else:
                 jobs.append((student, module))
 
-    _run_jobs(settings, jobs, rows, stored, progress)
+    _run_jobs(settings, pool, jobs, rows, stored, progress)
     return _finish(settings, rows, stored, before)
 
 
-def _run_jobs(settings: GradingSettings, jobs, rows, stored, progress: bool) -> None:
+@contextlib.contextmanager
+def _worker_pool(settings: GradingSettings, at_most_jobs: int):
+    """``settings.workers`` processes (default: one per core, never more than the jobs)."""
+    if at_most_jobs == 0:
+        yield None
+        return
+    workers = settings.workers or os.cpu_count() or 1
+    workers = max(1, min(workers, at_most_jobs))
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+    with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(settings, threads)) as pool:
+        yield pool
+
+
+def _run_jobs(settings: GradingSettings, pool, jobs, rows, stored, progress: bool) -> None:
     if not jobs:
         return
     from tqdm import tqdm
-    workers = settings.workers or os.cpu_count() or 1
-    workers = max(1, min(workers, len(jobs)))
-    ctx = mp.get_context("spawn")
     bar = tqdm(total=len(jobs), desc="grading", unit="notebook", disable=not progress,
                file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
-    with bar, ctx.Pool(workers, initializer=_worker_init, initargs=(settings, threads)) as pool:
+    with bar:
         for student, module, ok, error, summary, seconds in pool.imap_unordered(_autograde, jobs):
             row = rows[(student, module)]
             row.seconds = seconds

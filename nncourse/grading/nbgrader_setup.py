@@ -11,8 +11,31 @@ from ..course import DEFAULT_WORK_DIR, EXERCISES, ROOT, SOLUTIONS
 COURSE_ID = "nncourse"
 
 
+def alembic_head() -> str:
+    """The newest revision of nbgrader's database schema, read from its migration scripts.
+
+    nbgrader stamps a new gradebook with this revision and finds it by running the ``alembic
+    heads`` executable: a second Python start-up (3 s here) on every new gradebook, and an error
+    when the environment's ``bin/`` is not on PATH. Reading the scripts in-process gives the same
+    answer in milliseconds."""
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+    head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+    if not head:
+        raise RuntimeError(f"no alembic revision found in {ALEMBIC_DIR}")
+    return head
+
+
+def use_in_process_alembic_head() -> None:
+    """Make nbgrader's new-gradebook path call ``alembic_head`` instead of a subprocess."""
+    import nbgrader.api
+    if getattr(nbgrader.api, "get_alembic_version", None) is not alembic_head:
+        nbgrader.api.get_alembic_version = alembic_head
+
+
 def open_gradebook(db_url: str):
     """nbgrader's Gradebook for this course (creates the course row on first use)."""
+    use_in_process_alembic_head()
     from nbgrader.api import Gradebook
     return Gradebook(db_url, course_id=COURSE_ID)
 
@@ -22,6 +45,7 @@ def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url:
                   sandbox: bool = True) -> Config:
     """Config with ``solutions/`` as source, ``exercises/`` as release and a work folder for
     submissions, autograded copies, feedback and the SQLite gradebook."""
+    use_in_process_alembic_head()  # nbgrader's apps create the gradebook too
     root = Path(root).resolve()
     work = Path(work_dir) if work_dir is not None else root / DEFAULT_WORK_DIR
     work = work if work.is_absolute() else root / work
