@@ -244,3 +244,16 @@ def test_a_new_gradebook_is_stamped_without_the_alembic_executable(tmp_path):
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(expected,)]
         assert con.execute("SELECT id FROM student").fetchall() == [("s1",)]
+
+
+def test_the_default_worker_count_follows_the_cpu_affinity_not_the_machine():
+    """Under ``taskset`` (or a cgroup cpuset) the grader may use fewer cores than the machine has;
+    one worker per usable core, not per installed core."""
+    import subprocess
+    import sys
+    if shutil.which("taskset") is None:
+        pytest.skip("taskset (util-linux) is not installed")
+    code = "from nncourse.grading.grader import usable_cores; print(usable_cores())"
+    out = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parents[1])
+    assert out.stdout.strip() == "1"

@@ -55,6 +55,26 @@ def test_committed_notebooks_have_no_outputs(path):
     assert not stored, f"{path} has outputs in cells {stored}: strip them"
 
 
+@pytest.mark.parametrize("path", LECTURES + SOLUTION_NOTEBOOKS, ids=lambda p: p.name)
+def test_headings_go_down_one_level_at_a_time(path):
+    """One title, then sections and subsections without skipped levels: the site's table of
+    contents and screen readers build the outline from them (WCAG 1.3.1)."""
+    nb = nbformat.read(str(path), as_version=4)
+    levels = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        in_code = False
+        for line in cell.source.splitlines():
+            in_code ^= line.lstrip().startswith("```")
+            if not in_code and line.startswith("#"):
+                levels.append((len(line) - len(line.lstrip("#")), line.strip()))
+    assert levels and levels[0][0] == 1, f"{path.name} must open with one '# ' title"
+    assert [h for level, h in levels if level == 1] == [levels[0][1]], f"{path.name} has more than one '# ' title"
+    for (before, _), (level, heading) in zip(levels, levels[1:]):
+        assert level <= before + 1, f"{path.name}: '{heading}' (level {level}) follows a level-{before} heading"
+
+
 @pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=lambda p: p.name)
 def test_every_solution_cell_carries_nbgrader_metadata(path):
     # Grading restores the released layout by grade_id, so every cell needs one.

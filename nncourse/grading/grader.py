@@ -326,15 +326,24 @@ def _prepare_and_grade(settings: GradingSettings, students, module_ids, pool, pr
     return _finish(settings, rows, stored, before)
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset``, a cgroup cpuset), which
+    can be fewer than the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 @contextlib.contextmanager
 def _worker_pool(settings: GradingSettings, at_most_jobs: int):
     """``settings.workers`` processes (default: one per core, never more than the jobs)."""
     if at_most_jobs == 0:
         yield None
         return
-    workers = settings.workers or os.cpu_count() or 1
-    workers = max(1, min(workers, at_most_jobs))
-    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+    cores = usable_cores()
+    workers = max(1, min(settings.workers or cores, at_most_jobs))
+    threads = max(1, cores // workers) if workers > 1 else 0
     with mp.get_context("spawn").Pool(workers, initializer=_worker_init, initargs=(settings, threads)) as pool:
         yield pool
 
