@@ -2,10 +2,11 @@
 forms, the slide variants, in-place state, dtypes, allocations, input errors, gradient clipping
 and training with ``fit``."""
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
+
+from allocations import allocations
 
 from reference_impl import Network, softmax_cross_entropy
 from reference_impl import optimizers as O
@@ -335,17 +336,11 @@ def test_no_parameter_sized_allocation_after_the_first_step(cls):
     w = rng.normal(size=n)
     grads = [rng.normal(size=n) for _ in range(3)]
     opt = make(cls)
-    tracemalloc.start()
-    try:
-        opt.step(w, grads[0])
-        tracemalloc.reset_peak()
-        before, _ = tracemalloc.get_traced_memory()
+    opt.step(w, grads[0])  # the first step allocates the state
+    with allocations() as got:
         for k in range(2, 11):
             opt.step(w, grads[k % 3])
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak - before < w.nbytes / 20, f"{cls.__name__}: {peak - before} bytes during steps 2..10"
+    assert got.peak < w.nbytes / 20, f"{cls.__name__}: {got.peak} bytes during steps 2..10"
 
 
 # --- errors ------------------------------------------------------------------------------------

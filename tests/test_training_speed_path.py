@@ -4,10 +4,10 @@ The fast step (``fit`` and ``Network.loss_and_gradient`` with reused workspaces,
 softmax cross-entropy, ``optimizers.Adam`` on the flat vector) is compared with a plain,
 obviously correct step written out here layer by layer.
 """
-import tracemalloc
-
 import numpy as np
 import pytest
+
+from allocations import allocations
 
 from reference_impl import Adam, Dense, Layer, Network, mean_squared_error, softmax_cross_entropy
 from reference_impl.activations import get_activation
@@ -196,20 +196,14 @@ def test_steady_state_step_allocates_no_array_of_parameter_size(dtype):
     for idx in batches:  # the first pass allocates the workspaces and the optimizer state
         step(idx)
     param_bytes = net.n_params * np.dtype(dtype).itemsize
-    tracemalloc.start()
-    try:
-        for idx in batches:
-            tracemalloc.reset_peak()
-            before, _ = tracemalloc.get_traced_memory()
+    for idx in batches:
+        with allocations() as got:
             step(idx)
-            after, peak = tracemalloc.get_traced_memory()
-            # Nothing of parameter size is allocated, not even briefly. (What a step does
-            # allocate is small change: index arrays of the batch's length, NumPy's own casting
-            # buffer in ReLU's backward, Python objects.)
-            assert peak - before < param_bytes / 4, (peak - before, param_bytes)
-            assert after - before < 4096  # and nothing is kept
-    finally:
-        tracemalloc.stop()
+        # Nothing of parameter size is allocated, not even briefly. (What a step does allocate is
+        # small change: index arrays of the batch's length, NumPy's own casting buffer in ReLU's
+        # backward, Python objects.)
+        assert got.peak < param_bytes / 4, (got.peak, param_bytes)
+        assert got.kept < 4096  # and nothing is kept
 
 
 def test_workspace_reuses_arrays_and_serves_smaller_batches_from_the_same_memory():
