@@ -264,6 +264,37 @@ def test_test_cells_do_not_shadow_student_names(tmp_path):
     assert [t.passed for t in report.tests] == [True, True], [t.message for t in report.tests]
 
 
+def test_a_notebook_leaves_no_process_settings_behind_in_the_referee(tmp_path):
+    """A worker grades many notebooks in one process, and setup cells run in the referee too:
+    what one notebook sets process-wide (the capstone sets one BLAS thread) must not reach the
+    next notebook's tests."""
+    import warnings
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from nncourse.authoring import new_notebook, setup_cell, test_cell
+    from nncourse.grading.runner import run_notebook
+
+    def state():
+        return ([lib["num_threads"] for lib in threadpool_info()], np.geterr(), np.get_printoptions(),
+                len(warnings.filters), np.random.get_state()[1][:4].tolist())
+
+    before = state()
+    assert before[0] and max(before[0]) >= 1
+    nb = new_notebook([
+        setup_cell("setup", "import warnings\nimport numpy as np\nfrom threadpoolctl import threadpool_limits\n"
+                            "threadpool_limits(limits=1)\nnp.seterr(all='raise')\nnp.set_printoptions(precision=2)\n"
+                            "np.random.seed(5)\nwarnings.simplefilter('ignore')"),
+        test_cell("t_inside", 1, "from threadpoolctl import threadpool_info\n"
+                                 "assert all(lib['num_threads'] == 1 for lib in threadpool_info())\n"
+                                 "assert np.geterr()['over'] == 'raise'"),
+    ])
+    report = run_notebook(nb, str(tmp_path), cell_timeout=10)
+    assert [t.passed for t in report.tests] == [True], [t.message for t in report.tests]  # it did apply
+    assert state() == before
+
+
 def _cli(args, root: Path, **kw):
     import os
     env = dict(os.environ, NNCOURSE_ROOT=str(root))

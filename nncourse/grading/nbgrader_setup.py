@@ -65,13 +65,15 @@ def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url:
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
-                                        IgnorePattern, LimitOutput, SaveAutoGrades)
+    from nbgrader.preprocessors import (AssignLatePenalties, ClearHiddenTests, IgnorePattern, LimitOutput,
+                                        SaveAutoGrades)
     from .preprocessor import RefereeExecute
 
+    # nbgrader's autograde pass, with our executor; its CheckCellMetadata is left out: the
+    # sanitize pass just before has validated every cell's nbgrader metadata (restored from the
+    # release), and none of these steps changes it (the check costs 0.14 s a notebook).
     c.Autograde.autograde_preprocessors = [RefereeExecute, IgnorePattern, ClearMetadataPreprocessor,
-                                           LimitOutput, SaveAutoGrades, AssignLatePenalties,
-                                           CheckCellMetadata]
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties]
     c.RefereeExecute.timeout = int(cell_timeout)
     c.RefereeExecute.sandbox = sandbox
     # Feedback shows results and messages, never the source of hidden tests; each test is named by

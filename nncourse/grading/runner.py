@@ -7,9 +7,12 @@ Cell roles come from nbgrader's metadata:
 """
 from __future__ import annotations
 
+import contextlib
 import time
+import warnings
 
 import nbformat
+import numpy as np
 from dataclasses import dataclass, field
 
 from .kernel_session import KernelSession
@@ -102,6 +105,24 @@ def _replay(session: KernelSession, sources: list[str]) -> None:
             return  # the replay itself broke the kernel: grade the rest as it stands
 
 
+@contextlib.contextmanager
+def referee_process_state():
+    """Put back, after a notebook, the process-wide settings its setup and test cells may change
+    in the referee (a grading worker grades many notebooks in one process): BLAS thread limits
+    (the capstone's setup cell sets one thread), NumPy's error handling, print options and global
+    random state, and the warning filters. A grade never depends on the notebook graded before."""
+    from threadpoolctl import threadpool_limits
+    errors, printing = np.geterr(), np.get_printoptions()
+    random_state = np.random.get_state()
+    with threadpool_limits(limits=None), warnings.catch_warnings():  # both restore on exit
+        try:
+            yield
+        finally:
+            np.seterr(**errors)
+            np.set_printoptions(**printing)
+            np.random.set_state(random_state)
+
+
 def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
                  memory_mb: int = DEFAULT_MEMORY_MB,
                  notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT, sandbox: bool = False) -> RunReport:
@@ -114,8 +135,9 @@ def run_notebook(nb, cwd: str, *, cell_timeout: float = DEFAULT_CELL_TIMEOUT,
     """
     report = RunReport()
     start = time.monotonic()
-    with KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
-                       cpu_seconds=int(1.5 * notebook_timeout)) as session:
+    with referee_process_state(), \
+            KernelSession(cwd, timeout=cell_timeout, memory_mb=memory_mb, sandbox=sandbox,
+                          cpu_seconds=int(1.5 * notebook_timeout)) as session:
         referee = Referee(session, call_timeout=cell_timeout)
         completed: list[str] = []   # kernel cells that ran without error, to replay after a restart
         restarts_seen = 0
