@@ -264,6 +264,34 @@ def test_test_cells_do_not_shadow_student_names(tmp_path):
     assert [t.passed for t in report.tests] == [True, True], [t.message for t in report.tests]
 
 
+def test_call_each_is_one_request_and_names_the_input_that_failed(tmp_path, monkeypatch):
+    from nncourse.authoring import new_notebook, setup_cell, solution_cell, test_cell
+    from nncourse.grading import kernel_session
+    from nncourse.grading.runner import run_notebook
+    from nncourse.testing import call_each
+
+    ops = []
+    real_request = kernel_session.KernelSession.request
+    monkeypatch.setattr(kernel_session.KernelSession, "request",
+                        lambda self, payload, **kw: ops.append(payload["op"]) or real_request(self, payload, **kw))
+    nb = new_notebook([
+        setup_cell("setup", "import numpy as np"),
+        solution_cell("a", "calls = []\ndef f(x):\n    calls.append(x)\n    if x == 7:\n"
+                           "        raise ValueError('seven is not allowed')\n    return 2 * x"),
+        test_cell("t_batch", 1, "from nncourse.testing import call_each\n"
+                                "assert call_each(f, range(5)) == [0, 2, 4, 6, 8]"),
+        test_cell("t_error", 1, "from nncourse.testing import call_each\ntry:\n    call_each(f, [1, 7, 3])\n"
+                                "except ValueError as exc:\n    assert 'seven' in str(exc) and 'input number 1' in str(exc), str(exc)\n"
+                                "else:\n    raise AssertionError('no error')"),
+        test_cell("t_calls", 1, "assert calls == [0, 1, 2, 3, 4, 1, 7], calls  # in order; stopped at the error"),
+    ])
+    report = run_notebook(nb, str(tmp_path), cell_timeout=10)
+    assert [t.passed for t in report.tests] == [True, True, True], [t.message for t in report.tests]
+    assert ops.count("map") == 2 and "call" not in ops, ops
+    # Outside the grader (a student running the test cell) it is a plain loop.
+    assert call_each(lambda x: x + 1, (1, 2)) == [2, 3]
+
+
 def test_a_notebook_leaves_no_process_settings_behind_in_the_referee(tmp_path):
     """A worker grades many notebooks in one process, and setup cells run in the referee too:
     what one notebook sets process-wide (the capstone sets one BLAS thread) must not reach the

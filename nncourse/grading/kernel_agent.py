@@ -134,6 +134,8 @@ class Agent:
             where = (f"{student_frames[-1].name}, line {student_frames[-1].lineno}"
                      if student_frames else "")
             response = {"error": {"type": kind, "message": str(exc)[:2000], "where": where}}
+            if isinstance(getattr(exc, "_nncourse_item", None), int):
+                response["error"]["item"] = exc._nncourse_item
         finally:
             sys.stdout, sys.stderr = old_out, old_err
         response["stdout"] = out.text()
@@ -176,6 +178,15 @@ class Agent:
             args = self._decode(req["args"])
             kwargs = self._decode(req["kwargs"])
             return target(*args, **kwargs)
+        if op == "map":  # target(x) for every x, in order: many calls in one round trip
+            results = []
+            for index, item in enumerate(self._decode(req["items"])):
+                try:
+                    results.append(target(item))
+                except Exception as exc:
+                    exc._nncourse_item = index  # the referee says which input failed
+                    raise
+            return results
         if op == "getattr":
             return getattr(target, req["name"])
         if op == "setattr":

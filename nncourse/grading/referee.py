@@ -191,6 +191,8 @@ class Referee:
             if err.get("type") == "GradingError" or "grading agent" in err.get("message", ""):
                 self.agent_broken = True
             where = f" (in {err['where']})" if err.get("where") else ""
+            if isinstance(err.get("item"), int):
+                where += f" on input number {err['item']} (counting from 0) of the batch"
             # Re-raise built-in exceptions as themselves, so that a test can `except ValueError`.
             builtin = getattr(builtins, str(err.get("type")), None)
             if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not StopIteration:
@@ -205,6 +207,10 @@ class Referee:
             return wire.decode(response["ok"], lambda h, t: RemoteObject(self, h, t))
         except (wire.WireError, KeyError, ValueError, TypeError) as exc:
             raise StudentCodeError(f"student code returned something that cannot be checked: {exc}") from None
+
+    def call_each(self, function: RemoteObject, inputs: list) -> list:
+        """``[function(x) for x in inputs]`` for a student function, in one request."""
+        return self.request({"op": "map", "handle": function._handle, "items": self.encode(list(inputs))})
 
     def define_in_kernel(self, source: str, name: str):
         """Define a helper (e.g. a function to differentiate) inside the student kernel."""
