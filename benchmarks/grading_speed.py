@@ -23,12 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-import numpy as np
-from nbclient import NotebookClient
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import nncourse.grading  # noqa: E402,F401  first: it keeps nbformat's import light (see there)
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+from nbclient import NotebookClient  # noqa: E402
 
 from examples.typical_mistakes import mistakes_for  # noqa: E402
 from nncourse.authoring import filled_exercise  # noqa: E402

@@ -3,6 +3,7 @@ the grader's own record and survives a submission that rewrites the gradebook, w
 graded by hand reach the totals, and the instructor's source notebook is recognized."""
 from __future__ import annotations
 
+import copy
 import csv
 import shutil
 from pathlib import Path
@@ -257,3 +258,40 @@ def test_the_default_worker_count_follows_the_cpu_affinity_not_the_machine():
     out = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parents[1])
     assert out.stdout.strip() == "1"
+
+
+def test_the_compiled_metadata_check_rejects_exactly_what_nbgrader_rejects():
+    """nbgrader's per-cell ``jsonschema.validate`` rebuilt the schema's validator for every cell;
+    the grader builds it once. Valid cells of a real exercise still pass, and every kind of
+    broken metadata gets the error jsonschema itself gives."""
+    import jsonschema
+    from nbgrader.nbgraderformat import MetadataValidator, common
+    from nncourse.course import SOLUTIONS, modules, notebook_path
+    from nncourse.grading.nbgrader_setup import _CompiledSchemaValidation, use_compiled_metadata_schema
+
+    use_compiled_metadata_schema()
+    use_compiled_metadata_schema()  # twice is once
+    assert isinstance(common.jsonschema, _CompiledSchemaValidation)
+    assert not isinstance(common.jsonschema._jsonschema, _CompiledSchemaValidation)
+    schema = MetadataValidator().schema
+    nb = nbformat.read(str(notebook_path(Path(__file__).parents[1] / SOLUTIONS, modules()[0])), as_version=4)
+    valid = [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(valid) > 5
+    for meta in valid:
+        common.jsonschema.validate(meta, schema)
+    base = dict(valid[0])
+    broken = [dict(base, points="two"), dict(base, points=-1), dict(base, grade="yes"),
+              dict(base, grade_id="has space"), dict(base, checksum="short"), dict(base, cell_type="sql"),
+              dict(base, unexpected=True), {k: v for k, v in base.items() if k != "locked"},
+              dict(base, schema_version=4, points="two", grade_id="a b")]
+    for meta in broken:
+        with pytest.raises(jsonschema.ValidationError) as theirs:
+            jsonschema.validate(meta, schema)
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            common.jsonschema.validate(meta, schema)
+        assert str(ours.value) == str(theirs.value)
+    # The notebook-level check that autograde and generate_assignment call, end to end.
+    cell = copy.deepcopy(next(c for c in nb.cells if "nbgrader" in c.metadata))
+    cell.metadata["nbgrader"]["points"] = "two"
+    with pytest.raises(jsonschema.ValidationError, match="'two' is not of type 'number'"):
+        MetadataValidator().validate_cell(cell)

@@ -1,7 +1,8 @@
 """Grade a class: ``SUBMISSIONS/<student>/<module>/<module>.ipynb`` -> records, gradebook, table, CSV.
 
 Steps: (1) find the modules of this run (``--modules``, or every module that has a folder in the
-submissions) and register them in the gradebook with nbgrader's generate_assignment; (2) take a
+submissions) and register them in the gradebook with nbgrader's generate_assignment (in the worker
+processes, in parallel); (2) take a
 snapshot of the gradebook before any student code runs; (3) check each submission: missing or
 unreadable ones get score 0 and replace any earlier result of that student and module; readable
 ones are put back into the released layout and staged in nbgrader's ``submitted/`` folder (the
@@ -168,6 +169,13 @@ def _worker_init(settings: GradingSettings, threads: int = 0) -> None:
     _WORKER_API = _api(settings)
 
 
+def _register(module: str, api=None) -> tuple[str, bool, str]:
+    """Register a module in the gradebook (nbgrader's generate_assignment: the assignment, its
+    test cells and their points), in a worker or, given an ``api``, in this process."""
+    result = (api or _WORKER_API).generate_assignment(module, force=True, create=True)
+    return module, bool(result["success"]), result.get("error") or result.get("log") or ""
+
+
 def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float]:
     from .preprocessor import REPORTS
     student, module = job
@@ -287,21 +295,27 @@ def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
                       if p.is_dir() and not p.name.startswith("."))
     module_ids = _run_modules(settings, students)
     # The workers start now: they import nbgrader and build their API (seconds) while this
-    # process registers the modules and stages the submissions.
+    # process opens the gradebook; then they register the modules, and this process stages the
+    # submissions.
     with _worker_pool(settings, len(students) * len(module_ids)) as pool:
         return _prepare_and_grade(settings, students, module_ids, pool, progress)
 
 
 def _prepare_and_grade(settings: GradingSettings, students, module_ids, pool, progress: bool) -> list[GradeRow]:
-    api = _api(settings)
-    for module in module_ids:  # registers the assignment and its test cells in the gradebook
-        result = api.generate_assignment(module, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(f"nbgrader could not register '{module}':\n{result.get('error') or result.get('log')}")
-
     with open_gradebook(settings.database) as gb:
-        for student in students:  # created here, once: parallel creation would collide
+        # The tables, the course row and the students are created here, once: workers creating
+        # them in parallel would collide. The modules are then registered by the workers, in
+        # parallel (each writes only its own assignment's rows).
+        for student in students:
             gb.update_or_create_student(student)
+    if pool is None:  # nothing to grade (no student): no workers were started
+        api = _api(settings)
+        registered = (_register(module, api) for module in module_ids)
+    else:
+        registered = pool.imap_unordered(_register, module_ids)
+    for module, ok, log in registered:
+        if not ok:
+            raise RuntimeError(f"nbgrader could not register '{module}':\n{log}")
     # Before any student code runs: what the gradebook and the grader's records hold.
     before = gradebook_audit.snapshot(settings.database)
     stored = load_records(settings.work_dir)
