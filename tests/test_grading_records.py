@@ -295,3 +295,20 @@ def test_the_compiled_metadata_check_rejects_exactly_what_nbgrader_rejects():
     cell.metadata["nbgrader"]["points"] = "two"
     with pytest.raises(jsonschema.ValidationError, match="'two' is not of type 'number'"):
         MetadataValidator().validate_cell(cell)
+
+
+def test_grading_processes_start_without_the_iri_grammar_and_still_validate_notebooks():
+    """rfc3987-syntax builds a parser at import (1.1 s of every grader and worker start); the
+    grading package keeps jsonschema from importing it. nbformat's validation still works there."""
+    import subprocess
+    import sys
+    code = ("import sys, nncourse.grading.grader, nbformat, jsonschema\n"
+            "assert sys.modules.get('rfc3987_syntax') is None, 'rfc3987_syntax was imported'\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+            "nbformat.validate(nb)\n"
+            "nb.cells[0]['execution_count'] = 'one'\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('rejected')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["rejected"]
