@@ -312,3 +312,18 @@ def test_grading_processes_start_without_the_iri_grammar_and_still_validate_note
                          cwd=Path(__file__).parents[1])
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["rejected"]
+
+
+def test_the_grader_creates_every_shared_row_before_the_workers_start(tmp_path):
+    """Workers register modules and grade in parallel. nbgrader's own steps open the gradebook
+    without a course id, which inserts a ``default_course`` row on first use: two workers doing
+    that at once failed registration with a UNIQUE constraint error. The grader creates that row,
+    its own course row and the students before any worker writes."""
+    import sqlite3
+    from nncourse.grading.nbgrader_setup import COURSE_ID, prepare_gradebook
+    db = tmp_path / "gradebook.db"
+    prepare_gradebook(f"sqlite:///{db}", ["s2", "s1"])
+    prepare_gradebook(f"sqlite:///{db}", ["s1", "s3"])  # again, as on the next week's run
+    with sqlite3.connect(db) as con:
+        assert sorted(r[0] for r in con.execute("SELECT id FROM course")) == sorted([COURSE_ID, "default_course"])
+        assert sorted(r[0] for r in con.execute("SELECT id FROM student")) == ["s1", "s2", "s3"]

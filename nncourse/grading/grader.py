@@ -30,7 +30,7 @@ import nbformat
 
 from ..course import EXERCISES, ROOT, SOLUTIONS, ensure_venv_on_path, modules as course_modules, notebook_path
 from . import gradebook_audit
-from .nbgrader_setup import open_gradebook
+from .nbgrader_setup import open_gradebook, prepare_gradebook
 from .records import CellRecord, GradeRow, format_table, load_records, save_record, write_csv  # noqa: F401
 from .layout import restore_released_layout
 
@@ -172,8 +172,15 @@ def _worker_init(settings: GradingSettings, threads: int = 0) -> None:
 def _register(module: str, api=None) -> tuple[str, bool, str]:
     """Register a module in the gradebook (nbgrader's generate_assignment: the assignment, its
     test cells and their points), in a worker or, given an ``api``, in this process."""
-    result = (api or _WORKER_API).generate_assignment(module, force=True, create=True)
-    return module, bool(result["success"]), result.get("error") or result.get("log") or ""
+    api = api or _WORKER_API
+    result = api.generate_assignment(module, force=True, create=True)
+    if result["success"]:
+        return module, True, ""
+    # As in _autograde: a busy database fails a step now and then; once more, keeping the log.
+    first = result.get("error") or result.get("log") or ""
+    result = api.generate_assignment(module, force=True, create=True)
+    return module, bool(result["success"]), "\n".join(
+        [first, "== second attempt ==", result.get("error") or result.get("log") or ""])
 
 
 def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float]:
@@ -302,12 +309,10 @@ def _grade_class(settings: GradingSettings, progress: bool) -> list[GradeRow]:
 
 
 def _prepare_and_grade(settings: GradingSettings, students, module_ids, pool, progress: bool) -> list[GradeRow]:
-    with open_gradebook(settings.database) as gb:
-        # The tables, the course row and the students are created here, once: workers creating
-        # them in parallel would collide. The modules are then registered by the workers, in
-        # parallel (each writes only its own assignment's rows).
-        for student in students:
-            gb.update_or_create_student(student)
+    # Rows that every worker needs are created here, once: workers creating them in parallel
+    # would collide. The modules are then registered by the workers, in parallel (each writes
+    # only its own assignment's rows).
+    prepare_gradebook(settings.database, students)
     if pool is None:  # nothing to grade (no student): no workers were started
         api = _api(settings)
         registered = (_register(module, api) for module in module_ids)

@@ -75,6 +75,20 @@ def open_gradebook(db_url: str):
     return Gradebook(db_url, course_id=COURSE_ID)
 
 
+def prepare_gradebook(db_url: str, students=()) -> None:
+    """Create what parallel workers would otherwise race to insert: the tables, this course's
+    row, nbgrader's ``default_course`` row (its SaveCells, OverwriteCells and SaveAutoGrades steps
+    open the gradebook without a course id, which inserts that row on first use) and the
+    students."""
+    use_in_process_alembic_head()
+    from nbgrader.api import Gradebook
+    with open_gradebook(db_url) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+    with Gradebook(db_url):
+        pass
+
+
 def course_config(root: Path = ROOT, work_dir: str | Path | None = None, db_url: str | None = None,
                   cell_timeout: float = 30.0, release_dir: str | Path | None = None,
                   sandbox: bool = True) -> Config:
