@@ -5,7 +5,8 @@
 Part 1 grades N copies of every module's solution with one worker and with one worker per core,
 in alternating rounds (``--rounds``), and compares with the notebook's own run time: the solution
 notebook run top to bottom in a plain Jupyter kernel, which executes the same code and the same
-tests (hidden ones included) that grading does. It also grades the copies of one module with and without the sandbox.
+tests (hidden ones included) that grading does. It also grades the copies of one module with and
+without the sandbox.
 Part 2 grades a generated class of ``--class-size`` students x every module (a seeded mix of full,
 half-done, typical-mistake and broken notebooks) with one worker and with one per core, and prints
 the time, notebooks per second and the speed-up. Goals (issue 15): at most 1.5 s per notebook over

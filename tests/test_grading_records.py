@@ -279,6 +279,10 @@ def test_the_compiled_metadata_check_rejects_exactly_what_nbgrader_rejects():
     assert len(valid) > 5
     for meta in valid:
         common.jsonschema.validate(meta, schema)
+    # nbgrader loads the schema again for every notebook: the same validator, none piling up.
+    built = common.jsonschema._validator
+    common.jsonschema.validate(valid[0], MetadataValidator().schema)
+    assert common.jsonschema._validator is built
     base = dict(valid[0])
     broken = [dict(base, points="two"), dict(base, points=-1), dict(base, grade="yes"),
               dict(base, grade_id="has space"), dict(base, checksum="short"), dict(base, cell_type="sql"),

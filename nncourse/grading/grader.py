@@ -1,16 +1,15 @@
 """Grade a class: ``SUBMISSIONS/<student>/<module>/<module>.ipynb`` -> records, gradebook, table, CSV.
 
 Steps: (1) find the modules of this run (``--modules``, or every module that has a folder in the
-submissions) and register them in the gradebook with nbgrader's generate_assignment (in the worker
-processes, in parallel); (2) take a
-snapshot of the gradebook before any student code runs; (3) check each submission: missing or
-unreadable ones get score 0 and replace any earlier result of that student and module; readable
-ones are put back into the released layout and staged in nbgrader's ``submitted/`` folder (the
-instructor's SUBMISSIONS folder is never modified); (4) autograde the staged notebooks in worker
-processes with nbgrader, our RefereeExecute doing the execution and recording every cell's
-result; (5) check the gradebook against those records and the snapshot, repair what differs
-(``gradebook_audit``); (6) save the records. Modules and students that the run does not grade
-keep their stored grades.
+submissions) and register them in the gradebook with nbgrader's generate_assignment, in the worker
+processes in parallel; (2) take a snapshot of the gradebook before any student code runs; (3)
+check each submission: missing or unreadable ones get score 0 and replace any earlier result of
+that student and module; readable ones are put back into the released layout and staged in
+nbgrader's ``submitted/`` folder (the instructor's SUBMISSIONS folder is never modified); (4)
+autograde the staged notebooks in worker processes with nbgrader, our RefereeExecute doing the
+execution and recording every cell's result; (5) check the gradebook against those records and the
+snapshot, repair what differs (``gradebook_audit``); (6) save the records. Modules and students
+that the run does not grade keep their stored grades.
 """
 from __future__ import annotations
 
@@ -177,10 +176,16 @@ def _register(module: str, api=None) -> tuple[str, bool, str]:
     if result["success"]:
         return module, True, ""
     # As in _autograde: a busy database fails a step now and then; once more, keeping the log.
-    first = result.get("error") or result.get("log") or ""
+    first_failure = _failure_log(result)
     result = api.generate_assignment(module, force=True, create=True)
-    return module, bool(result["success"]), "\n".join(
-        [first, "== second attempt ==", result.get("error") or result.get("log") or ""])
+    if result["success"]:
+        return module, True, ""
+    return module, False, "\n".join([first_failure, "== second attempt ==", _failure_log(result)])
+
+
+def _failure_log(result: dict) -> str:
+    """nbgrader's log and error of a failed step."""
+    return "\n".join(part for part in (result.get("log"), result.get("error")) if part)
 
 
 def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float]:
@@ -193,12 +198,12 @@ def _autograde(job: tuple[str, str]) -> tuple[str, str, bool, str, object, float
     if not result["success"]:
         # Our executor never fails because of student code, so this is the machine (a busy
         # database, a kernel that would not start): try once more, keeping the first log.
-        first_failure = "\n".join(part for part in (result.get("log"), result.get("error")) if part)
+        first_failure = _failure_log(result)
         REPORTS.clear()
         result = _WORKER_API.autograde(module, student, force=True, create=False)
     report = REPORTS.get((student, module, module))
     error = "" if result["success"] else "\n".join(
-        part for part in (first_failure, "== second attempt ==", result.get("log"), result.get("error")) if part)
+        part for part in (first_failure, "== second attempt ==", _failure_log(result)) if part)
     summary = None
     if report is not None:
         messages = {t.grade_id: t.message for t in report.tests}

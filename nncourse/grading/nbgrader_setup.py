@@ -44,16 +44,16 @@ class _CompiledSchemaValidation:
 
     def __init__(self, jsonschema_module):
         self._jsonschema = jsonschema_module
-        self._validators: dict[int, tuple[dict, object]] = {}
+        self._schema: dict | None = None
+        self._validator = None
 
     def validate(self, instance, schema):
-        entry = self._validators.get(id(schema))
-        if entry is None or entry[0] is not schema:
+        # nbgrader loads the schema afresh for each notebook: compared by value, one kept.
+        if self._validator is None or schema != self._schema:
             cls = self._jsonschema.validators.validator_for(schema)
             cls.check_schema(schema)
-            entry = (schema, cls(schema))
-            self._validators[id(schema)] = entry
-        error = self._jsonschema.exceptions.best_match(entry[1].iter_errors(instance))
+            self._schema, self._validator = schema, cls(schema)
+        error = self._jsonschema.exceptions.best_match(self._validator.iter_errors(instance))
         if error is not None:
             raise error
 
