@@ -7,6 +7,8 @@ with lr 1e-3, mini-batches of 128, one epoch over 60,000 synthetic samples, in f
 float64, on 2 threads. Contenders:
 
 - ``reference``: ``reference_impl.training.fit`` with ``Network`` and ``optimizers.Adam``;
+- ``ref-threaded``: the same with Adam's update split across the cores (``opt.threads = None``),
+  which the default does not do because it made the step slower (not a peer: no target);
 - ``sklearn``: ``MLPClassifier`` with the same architecture, solver, batch and epochs (alpha=0);
 - ``torch`` and ``torch-fused``: PyTorch's ``Adam`` with its default implementation and with
   ``fused=True``, the usual loop (``X[idx]``, ``zero_grad``, ``backward``, ``step``), when
@@ -64,15 +66,22 @@ def synthetic_data(n: int, dtype: str, seed: int = 0):
 
 
 # --- contenders: make(X, y, dtype) returns run_one_epoch() -----------------------------------
-def make_reference(X, y, dtype):
+def make_reference(X, y, dtype, update_threads: int | None = 1):
     net = Network.from_sizes(SIZES, ["relu", "relu", "identity"], seed=0, dtype=dtype)
     opt = Adam(lr=LR)
+    opt.threads = update_threads
     seeds = iter(range(10**6))
 
     def epoch():
         fit(net, X, y, softmax_cross_entropy, optimizer=opt, epochs=1, batch_size=BATCH,
             seed=next(seeds))
     return epoch
+
+
+def make_reference_threaded_update(X, y, dtype):
+    """The reference with Adam's update split across every core (``opt.threads = None``), to
+    show why the default keeps it on the calling thread."""
+    return make_reference(X, y, dtype, update_threads=None)
 
 
 def make_sklearn(X, y, dtype):
@@ -125,7 +134,8 @@ def torch_available() -> str | None:
 
 
 def contenders(with_torch: bool) -> dict:
-    found = {"reference": make_reference, "sklearn": make_sklearn}
+    found = {"reference": make_reference, "ref-threaded": make_reference_threaded_update,
+             "sklearn": make_sklearn}
     if with_torch:
         found["torch"] = make_torch(fused=False)
         found["torch-fused"] = make_torch(fused=True)

@@ -4,10 +4,16 @@ An optimizer's update is element-wise: coordinate ``i`` of the new parameters de
 coordinate ``i`` of the gradient and of the optimizer's state. So the flat arrays can be cut
 into contiguous chunks and the chunks updated independently, in any order, with the same
 result to the last bit as one pass over the whole arrays. NumPy releases the GIL inside its
-ufuncs, so two threads really do update two chunks at the same time: on this course's 2-core
-machines Adam's update of the 235k parameters of a 784-256-128-10 network takes about 0.34 ms
-instead of 0.6 ms in float32 (``benchmarks/training_speed.py``). The matrix products already
-use every core (BLAS); this is the element-wise part catching up.
+ufuncs, so two threads really do update two chunks at the same time.
+
+Whether that pays depends on what the other cores are doing. On its own, Adam's update of the
+235k parameters of a 784-256-128-10 network went from about 0.41 to 0.34 ms in float32 on this
+course's 2-core machines. Inside a training step it went the other way: 0.41 ms on one thread
+against 0.58 ms on two (medians of interleaved rounds; 0.89 against 1.02 ms in a slower period
+of the machine). After each matrix product OpenBLAS keeps its
+worker thread spinning on the other core, waiting for the next product, and the update's second
+thread has to share that core with it. So optimizers update on the calling thread by default
+(``Optimizer.threads = 1``); ``benchmarks/training_speed.py`` measures both (``ref-threaded``).
 
 Arrays shorter than ``MIN_CHUNK`` elements per thread stay on the calling thread: handing work
 to another thread costs some tens of microseconds, more than a short update takes.

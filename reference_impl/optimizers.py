@@ -71,14 +71,16 @@ class Optimizer:
 
     Because ``_update`` is element-wise, ``step`` may call it on contiguous chunks of the flat
     arrays in parallel threads (:mod:`reference_impl.chunked`); the result is the same to the
-    last bit. ``threads``: at most this many chunks at once, ``None`` (the default) meaning every
-    available core; set ``opt.threads = 1`` to keep the update on the calling thread.
+    last bit. ``threads``: at most this many chunks at once, ``None`` meaning every available
+    core. The default, 1, keeps the update on the calling thread: inside a training loop the
+    BLAS's own threads hold the other cores between matrix products, and a second update thread
+    made the step slower, not faster (``benchmarks/training_speed.py``, ``--update-threads``).
     """
 
     state_names: tuple[str, ...] = ()
     n_scratch: int = 1
     hyperparameters: tuple[str, ...] = ("lr",)
-    threads: int | None = None
+    threads: int | None = 1
 
     def __init__(self, lr: float):
         self.lr = _positive(lr, "lr")
@@ -405,13 +407,14 @@ class Adam(Optimizer):
     def _update(self, params, grads, state):
         s = state["scratch"]
         m, v = self._moments(grads, state, s)
-        bc1, bc2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
-        # w := w - lr mhat / (sqrt(vhat) + eps) = w - (lr / bc1) m / (sqrt(v / bc2) + eps)
-        np.divide(v, bc2, out=s)
-        np.sqrt(s, out=s)
-        s += self.eps
+        bc1, root_bc2 = 1.0 - self.beta1 ** self.t, (1.0 - self.beta2 ** self.t) ** 0.5
+        # w := w - lr mhat / (sqrt(vhat) + eps), and sqrt(vhat) = sqrt(v) / root_bc2, so
+        #    = w - (lr root_bc2 / bc1) m / (sqrt(v) + eps root_bc2)
+        # (equal up to rounding; both corrections become scalars, so v / bc2 costs no pass)
+        np.sqrt(v, out=s)
+        s += self.eps * root_bc2
         np.divide(m, s, out=s)
-        s *= self.lr / bc1
+        s *= self.lr * root_bc2 / bc1
         params -= s
 
 

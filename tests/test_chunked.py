@@ -99,3 +99,24 @@ def test_an_explicit_thread_limit_in_the_environment_caps_the_threads(monkeypatc
     assert seen == [threading.get_ident()]
     monkeypatch.setenv("OMP_NUM_THREADS", "not a number")  # ignored, not an error
     assert available_cores() >= 1
+
+
+def test_optimizers_update_on_the_calling_thread_unless_asked_for_more():
+    # Inside a training loop a second update thread competes with OpenBLAS's spinning worker
+    # (reference_impl.chunked): the default is one thread; opt.threads = None means every core.
+    class Recording(O.GradientDescent):
+        def _update(self, params, grads, state):
+            seen.append(threading.get_ident())
+            super()._update(params, grads, state)
+
+    n = 4 * MIN_CHUNK
+    w, g = np.zeros(n), np.ones(n)
+    seen = []
+    Recording(0.1).step(w, g)
+    assert seen == [threading.get_ident()]
+    np.testing.assert_array_equal(w, -0.1)
+    opt, seen = Recording(0.1), []
+    opt.threads = 4
+    opt.step(w, g)
+    assert len(seen) == 4 and threading.get_ident() in seen  # four chunks, one of them here
+    np.testing.assert_array_equal(w, -0.2)
