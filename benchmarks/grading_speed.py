@@ -35,7 +35,7 @@ from nbclient import NotebookClient  # noqa: E402
 from examples.typical_mistakes import mistakes_for  # noqa: E402
 from nncourse.authoring import filled_exercise  # noqa: E402
 from nncourse.course import EXERCISES, SOLUTIONS, ensure_venv_on_path, modules, notebook_path  # noqa: E402
-from nncourse.grading.grader import GradingSettings, grade_class  # noqa: E402
+from nncourse.grading.grader import GradingSettings, grade_class, usable_cores  # noqa: E402
 
 
 def own_run_time(nb, cwd: Path, repeats: int = 3) -> float:
@@ -193,7 +193,7 @@ def main() -> int:
                              "takes about 2 h with 1 worker and 1 h with 2 on 2 cores)")
     args = parser.parse_args()
     ensure_venv_on_path()
-    cores = os.cpu_count() or 1
+    cores = usable_cores()  # what the grader itself counts: CPU affinity, not the whole machine
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if not args.skip_copies:
