@@ -24,18 +24,19 @@ MISTAKES = {
         raise ValueError(f"shapes do not fit: X {X.shape}, W {W.shape}, b {b.shape}")
     return X @ W.T + b''' + _FORWARD_ALL},
         fails=("test_dense_visible", "test_dense_hidden", "test_forward_all_visible",
-               # task 2's values are computed at top level with forward_all: the cell fails, nothing to grade
-               "test_seed_example_layers", "test_seed_example_loss", "test_seed_example_hidden"),
+               # task 2's visible tests say "fix task 1 first"; its hidden test swaps in correct parts
+               "test_seed_example_layers", "test_seed_example_loss"),
         visible_message="no transpose",
-        passes=("test_forward_all_hidden", "test_vec_visible", "test_collapse_visible", "test_bump_visible")),
+        passes=("test_forward_all_hidden", "test_seed_example_hidden", "test_vec_visible", "test_collapse_visible",
+                "test_bump_visible")),
     "bias_wrong_axis": Mistake(
         "the bias added along the wrong axis, b[:, None]: wrong numbers when n == fan_out, an error otherwise",
         edit={"layers": ("    return X @ W + b\n", "    return X @ W + b[:, None]\n")},
         fails=("test_dense_visible", "test_dense_hidden", "test_forward_all_visible",
-               # task 2's values are computed at top level with forward_all: the cell fails, nothing to grade
-               "test_seed_example_layers", "test_seed_example_loss", "test_seed_example_hidden"),
+               # task 2's visible tests say "fix task 1 first"; its hidden test swaps in correct parts
+               "test_seed_example_layers", "test_seed_example_loss"),
         visible_message="wrong axis",
-        passes=("test_forward_all_hidden", "test_vec_visible", "test_collapse_visible")),
+        passes=("test_forward_all_hidden", "test_seed_example_hidden", "test_vec_visible", "test_collapse_visible")),
     "vec_row_major_seed_layout": Mistake(
         "vec flattening seed 000's (fan_out, fan_in) matrices row by row (= our W column by column); "
         "unvec consistent, so the round trip is exact but the order is not seed 000's",
@@ -81,14 +82,21 @@ def unvec(theta, weight_shapes, bias_shapes=()):
     "seed_figures_typed_in": Mistake(
         "seed 000's printed (rounded) figures typed in instead of computed: they pass the checks to the seed's "
         "decimals, not those to full precision",
-        replace={"seed_example": '''W1, W2, W3 = seed_w1.T, seed_w2.T, seed_w3.T
-h1 = np.array([[0.29, -0.46, 0.6], [0.46, -0.6, 0.72], [0.6, -0.72, 0.8]])
-h2 = np.array([[0.38, 0.51], [0.48, 0.66], [0.57, 0.78]])
-o = np.array([0.445, 0.428, 0.414])
-row_losses = np.array([0.809, 0.559, 0.881])
-mean_loss = 0.7497'''},
+        replace={"seed_example": '''def seed_example():
+    return {"W1": seed_w1.T, "W2": seed_w2.T, "W3": seed_w3.T,
+            "h1": np.array([[0.29, -0.46, 0.6], [0.46, -0.6, 0.72], [0.6, -0.72, 0.8]]),
+            "h2": np.array([[0.38, 0.51], [0.48, 0.66], [0.57, 0.78]]),
+            "o": np.array([0.445, 0.428, 0.414]),
+            "row_losses": np.array([0.809, 0.559, 0.881]), "mean_loss": 0.7497}'''},
         fails=("test_seed_example_layers", "test_seed_example_loss", "test_seed_example_hidden"),
         visible_message="rounded", passes=("test_forward_all_visible",)),
+    "seed_example_returns_a_tuple": Mistake(
+        "seed_example returning its values as a tuple, as forward_all does, instead of the dict of the table",
+        edit={"seed_example": ('''    return {"W1": W1, "W2": W2, "W3": W3, "h1": Hs[1], "h2": Hs[2], "o": o,
+            "row_losses": row_losses, "mean_loss": mean_loss}''',
+                               "    return W1, W2, W3, Hs[1], Hs[2], o, row_losses, mean_loss")},
+        fails=("test_seed_example_layers", "test_seed_example_loss", "test_seed_example_hidden"),
+        visible_message="must return a dict", passes=("test_forward_all_visible", "test_vec_visible")),
     "collapse_bias_sum": Mistake(
         "collapsed bias b1 + b2: the first bias is not passed through the second layer",
         edit={"collapse": ("    return W1 @ W2, b1 @ W2 + b2", "    return W1 @ W2, b1 + b2")},
