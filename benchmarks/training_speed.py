@@ -8,7 +8,7 @@ float64, on 2 threads. Contenders:
 
 - ``reference``: ``reference_impl.training.fit`` with ``Network`` and ``optimizers.Adam``;
 - ``ref-threaded``: the same with Adam's update split across the cores (``opt.threads = None``),
-  which the default does not do because it made the step slower (not a peer: no target);
+  which the default does not do because it made the step no faster (not a peer: no target);
 - ``sklearn``: ``MLPClassifier`` with the same architecture, solver, batch and epochs (alpha=0);
 - ``torch`` and ``torch-fused``: PyTorch's ``Adam`` with its default implementation and with
   ``fused=True``, the usual loop (``X[idx]``, ``zero_grad``, ``backward``, ``step``), when

@@ -10,7 +10,7 @@ Whether that pays depends on what the other cores are doing. On its own, Adam's 
 235k parameters of a 784-256-128-10 network went from about 0.41 to 0.34 ms in float32 on this
 course's 2-core machines. Inside a training step it went the other way: 0.41 ms on one thread
 against 0.58 ms on two (medians of interleaved rounds; 0.89 against 1.02 ms in a slower period
-of the machine). After each matrix product OpenBLAS keeps its
+of the machine), and whole epochs were no faster. After each matrix product OpenBLAS keeps its
 worker thread spinning on the other core, waiting for the next product, and the update's second
 thread has to share that core with it. So optimizers update on the calling thread by default
 (``Optimizer.threads = 1``); ``benchmarks/training_speed.py`` measures both (``ref-threaded``).

@@ -74,7 +74,8 @@ class Optimizer:
     last bit. ``threads``: at most this many chunks at once, ``None`` meaning every available
     core. The default, 1, keeps the update on the calling thread: inside a training loop the
     BLAS's own threads hold the other cores between matrix products, and a second update thread
-    made the step slower, not faster (``benchmarks/training_speed.py``, ``--update-threads``).
+    made the step no faster or slower (:mod:`reference_impl.chunked`; ``ref-threaded`` in
+    ``benchmarks/training_speed.py``).
     """
 
     state_names: tuple[str, ...] = ()
