@@ -81,8 +81,8 @@ def sign_derivative(z):
 def sigmoid(z):
     """Logistic sigmoid 1 / (1 + exp(-z)), values in [0, 1] (in (0, 1) before rounding).
 
-    Stable form: with e = exp(-|z|) <= 1, sigmoid is 1 / (1 + e) for z >= 0 and e / (1 + e)
-    for z < 0, so no exponential can overflow.
+    Stable form: with ``e = exp(-|z|) <= 1``, sigmoid is ``1 / (1 + e)`` for z >= 0 and
+    ``e / (1 + e)`` for z < 0, so no exponential can overflow.
     """
     z = _z(z)
     e = np.exp(-np.abs(z))

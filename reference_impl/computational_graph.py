@@ -1,6 +1,6 @@
 """The computational graph (вычислительный граф) of ``f = (x + y) z``, differentiated by hand.
 
-The graph has two operation nodes:
+The graph has two operation nodes::
 
     x ──┐
         (+) ── q ──┐
