@@ -180,6 +180,34 @@ def make_reference_steps(X, y, dtype, steps: int = 100):
     return run
 
 
+def make_step_parts(X, y, dtype, steps: int = 100) -> dict:
+    """The parts of the steady-state step besides the matrix products, each timed on its own
+    (``steps`` times): Adam's update, the batch gather and the loss. With the floor they give a
+    lower bound for the step: the step cannot be faster than the sum of its parts."""
+    net = Network.from_sizes(SIZES, ["relu", "relu", "identity"], seed=0, dtype=dtype)
+    opt = Adam(lr=LR)
+    rng = np.random.default_rng(3)
+    grads = (rng.standard_normal(net.n_params) * 1e-2).astype(dtype)
+    order = np.resize(rng.permutation(X.shape[0]), steps * BATCH).reshape(steps, BATCH)
+    X_batch, y_batch = np.empty((BATCH, X.shape[1]), X.dtype), np.empty(BATCH, y.dtype)
+    logits = rng.standard_normal((BATCH, SIZES[-1])).astype(dtype)
+    labels, d_logits = y[:BATCH].copy(), np.empty_like(logits)
+
+    def adam():
+        for _ in range(steps):
+            opt.step(net.params, grads)
+
+    def gather():
+        for idx in order:
+            take_rows(X, idx, X_batch)
+            take_rows(y, idx, y_batch)
+
+    def loss():
+        for _ in range(steps):
+            softmax_cross_entropy(logits, labels, out=d_logits)
+    return {"part:adam": adam, "part:gather": gather, "part:loss": loss}
+
+
 # --- peak memory in a fresh process ------------------------------------------------------------
 def _rss_kib(field: str) -> int:
     with open("/proc/self/status") as f:
@@ -283,6 +311,8 @@ def main() -> int:
             runs[name, dt] = make(X, y, dt)
         runs["floor", dt], n_steps = make_floor(args.samples, dt)
         runs["step", dt] = make_reference_steps(X, y, dt)
+        for part, fn in make_step_parts(X, y, dt).items():
+            runs[part, dt] = fn
     for key, fn in runs.items():  # warm-up: allocations, first-touch, JIT-like caches
         fn()
     for _ in range(args.rounds):
@@ -305,6 +335,11 @@ def main() -> int:
         floor_step = med["floor", dt] / n_steps
         print(f"{dt:8s} steady-state step {step * 1e3:.3f} ms, matrix products alone {floor_step * 1e3:.3f} ms: "
               f"{step / floor_step:.2f}x the floor" + (f" (whole epoch: {ref / med['floor', dt]:.2f}x)" if ref else ""))
+        parts = {name: med["part:" + name, dt] / step_steps for name in ("adam", "gather", "loss")}
+        least = floor_step + sum(parts.values())
+        print(f"{dt:8s} parts timed alone: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in parts.items())
+              + f"; with the products {least * 1e3:.3f} ms = {least / floor_step:.2f}x the floor, a lower "
+              f"bound for the step (no Python calls, no layer work)")
         print()
 
     print_targets(med, dtypes, n_steps, step_steps)
