@@ -166,14 +166,17 @@ class Network:
                              f"got {d.shape}")
         return d
 
-    def loss_and_gradient(self, X, y, loss_fn) -> tuple[float, np.ndarray]:
+    def loss_and_gradient(self, X, y, loss_fn, *, check_finite: bool = True
+                          ) -> tuple[float, np.ndarray]:
         """Forward, loss, backward. ``loss_fn(output, y) -> (loss, dloss/doutput)``.
 
         Returns the loss and ``self.grads`` (the flat gradient, in ``vec`` order). This is the
         training step (module docstring): its intermediate arrays, which ``last_pass`` and the
-        layers' caches point to, are reused by the next call.
+        layers' caches point to, are reused by the next call. ``check_finite=False`` skips the
+        NaN/inf check of X (two passes over the batch): ``fit`` passes it, because its batches
+        are rows of an X it checked once, whole.
         """
-        X = self._as_network_array(X, "X")
+        X = as_float_array(X, "X", ndim=2, dtype=self.dtype, finite=check_finite)
         with self._reusing_workspaces():
             out = self._forward(X, training=True)
             loss, d = self._loss(loss_fn, out, y)

@@ -10,10 +10,12 @@ global norm before each step (:func:`reference_impl.gradient_clipping.clip_by_gl
 Each step is the fast path of the course: the rows of a batch are gathered with ``np.take`` into
 two arrays made once per call of ``fit``, ``Network.loss_and_gradient`` reuses its intermediate
 arrays, and the optimizer updates the flat parameter vector in place; X is converted once to the
-network's dtype, so a float32 network trains in float32 throughout.
+network's dtype, so a float32 network trains in float32 throughout, and checked once for NaN and
+inf (a batch, rows of it, is not checked again).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +23,7 @@ import numpy as np
 from ._validation import as_finite_real, as_float_array, check_positive_int
 from .gradient_clipping import clip_by_global_norm
 from .minibatches import minibatch_indices
+from .network import Network
 from .optimizers import GradientDescent
 
 __all__ = ["GradientDescent", "TrainingHistory", "fit", "take_rows", "accuracy"]
@@ -60,6 +63,9 @@ def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
     batch = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     rng = np.random.default_rng(seed)
     history = TrainingHistory()
+    step_gradient = network.loss_and_gradient
+    if isinstance(network, Network):  # X was checked for NaN and inf above, whole: not its rows again
+        step_gradient = functools.partial(step_gradient, check_finite=False)
     if batch < n:  # the rows of the current batch, gathered into the same two arrays each step
         X_batch = np.empty((batch,) + X.shape[1:], X.dtype)
         y_batch = np.empty((batch,) + y.shape[1:], y.dtype)
@@ -71,7 +77,7 @@ def fit(network, X, y, loss_fn, *, optimizer=None, epochs: int = 100,
                 Xb, yb = X, y
             else:
                 Xb, yb = take_rows(X, idx, X_batch), take_rows(y, idx, y_batch)
-            loss, grads = network.loss_and_gradient(Xb, yb, loss_fn)
+            loss, grads = step_gradient(Xb, yb, loss_fn)
             if clip_norm is not None:
                 clip_by_global_norm(grads, clip_norm)
             optimizer.step(network.params, grads)

@@ -279,3 +279,23 @@ def test_layers_and_losses_written_by_others_keep_working(loss_name, rng):
     analytic = grads.copy()
     numeric = numerical_gradient(lambda: loss(net.forward(X), y)[0], {"p": net.params})["p"]
     assert relative_error(analytic, numeric) < 1e-7
+
+
+def test_fit_checks_X_for_nan_once_and_its_steps_do_not_check_again(monkeypatch):
+    net = Network.from_sizes([3, 2], ["identity"], seed=0)
+    X = np.ones((6, 3))
+    X[4, 2] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(4, 2\)"):
+        net.loss_and_gradient(X, np.zeros(6, int), softmax_cross_entropy)
+    before = net.params.copy()
+    with pytest.raises(ValueError, match=r"X contains NaN at index \(4, 2\)"):
+        fit(net, X, np.zeros(6, int), softmax_cross_entropy, epochs=1, batch_size=2)
+    np.testing.assert_array_equal(net.params, before)  # rejected before the first step
+    # With X checked whole, fit's steps skip the check: count the finite checks of a run.
+    import reference_impl._validation as validation
+    seen = []
+    real = validation.check_finite
+    monkeypatch.setattr(validation, "check_finite",
+                        lambda arr, name: (seen.append((name, arr.shape)), real(arr, name)))
+    fit(net, np.ones((6, 3)), np.zeros(6, int), softmax_cross_entropy, epochs=2, batch_size=2)
+    assert [name for name, _ in seen].count("X") == 1 and ("X", (6, 3)) in seen
