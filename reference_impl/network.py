@@ -176,7 +176,7 @@ class Network:
         NaN/inf check of X (two passes over the batch): ``fit`` passes it, because its batches
         are rows of an X it checked once, whole.
         """
-        X = as_float_array(X, "X", ndim=2, dtype=self.dtype, finite=check_finite)
+        X = self._as_network_array(X, "X", finite=check_finite)
         with self._reusing_workspaces():
             out = self._forward(X, training=True)
             loss, d = self._loss(loss_fn, out, y)
@@ -207,8 +207,8 @@ class Network:
             for layer in self.layers:
                 layer.workspace = None
 
-    def _as_network_array(self, A, name: str) -> np.ndarray:
-        return as_float_array(A, name, ndim=2, dtype=self.dtype)
+    def _as_network_array(self, A, name: str, finite: bool = True) -> np.ndarray:
+        return as_float_array(A, name, ndim=2, dtype=self.dtype, finite=finite)
 
     def __call__(self, X) -> np.ndarray:
         return self.forward(X)
